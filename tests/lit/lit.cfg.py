@@ -1,0 +1,17 @@
+# lit configuration for rnnc's text tests: each file's RUN lines pipe rnn-opt or
+# rnnc output through FileCheck. See tests/lit/README.md.
+import os
+import lit.formats
+
+config.name = "rnnc"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".ir", ".rnn", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py.in"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.rnnc_obj_root, "tests", "lit")
+
+# Our tools first, then LLVM's FileCheck and not.
+path = [config.rnnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
+config.environment["PATH"] = os.pathsep.join(path)
+config.substitutions.append(("%shared_data", config.shared_data_dir))
+config.substitutions.append(("%src_root", config.rnnc_src_root))
