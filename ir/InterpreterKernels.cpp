@@ -1,0 +1,196 @@
+//===- ir/InterpreterKernels.cpp - Elementwise, cast and matmul kernels ---===//
+//
+// The interpreter's arithmetic kernels and the indexing helpers the other
+// kernel files share. Each elementwise result is computed in double and
+// rounded once to float, so the oracle is as close to exact as f32 storage
+// allows.
+//
+//===----------------------------------------------------------------------===//
+#include "ir/InterpreterKernels.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace rnnc::ir::interp {
+
+int64_t numElements(const Shape &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::vector<int64_t> gatherOffsets(const Shape &out,
+                                   const std::vector<int64_t> &steps) {
+  int64_t n = numElements(out);
+  std::vector<int64_t> offsets(n);
+  std::vector<int64_t> index(out.size(), 0);
+  int64_t cur = 0;
+  for (int64_t f = 0; f < n; ++f) {
+    offsets[f] = cur;
+    // Advance the multi-index like an odometer, last dim fastest.
+    for (int64_t d = static_cast<int64_t>(out.size()) - 1; d >= 0; --d) {
+      ++index[d];
+      cur += steps[d];
+      if (index[d] < out[d])
+        break;
+      cur -= steps[d] * index[d];
+      index[d] = 0;
+    }
+  }
+  return offsets;
+}
+
+std::vector<int64_t> broadcastOffsets(const Shape &in, const Shape &out) {
+  Shape inStrides = rowMajorStrides(in);
+  std::vector<int64_t> steps(out.size(), 0);
+  size_t lead = out.size() - in.size();
+  for (size_t k = 0; k < in.size(); ++k)
+    steps[lead + k] = in[k] == 1 ? 0 : inStrides[k];
+  return gatherOffsets(out, steps);
+}
+
+Tensor gather(const Tensor &src, const Shape &out,
+              const std::vector<int64_t> &offsets) {
+  Tensor r(src.dtype(), out);
+  for (size_t k = 0; k < offsets.size(); ++k) {
+    if (src.dtype() == DType::F32)
+      r.f32Vec()[k] = src.f32Vec()[offsets[k]];
+    else
+      r.i32Vec()[k] = src.i32Vec()[offsets[k]];
+  }
+  return r;
+}
+
+static double applyUnary(OpKind kind, double x) {
+  switch (kind) {
+  case OpKind::Neg:
+    return -x;
+  case OpKind::Exp:
+    return std::exp(x);
+  case OpKind::Log:
+    return std::log(x);
+  case OpKind::Tanh:
+    return std::tanh(x);
+  case OpKind::Sigmoid:
+    return 1.0 / (1.0 + std::exp(-x));
+  case OpKind::Relu:
+    return x > 0.0 ? x : 0.0;
+  case OpKind::Sqrt:
+    return std::sqrt(x);
+  default:
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+static double applyBinary(OpKind kind, double x, double y) {
+  switch (kind) {
+  case OpKind::Add:
+    return x + y;
+  case OpKind::Sub:
+    return x - y;
+  case OpKind::Mul:
+    return x * y;
+  case OpKind::Div:
+    return x / y;
+  // NaN propagates through max and min, as in numpy.maximum/minimum.
+  case OpKind::Max:
+    return std::isnan(x) || std::isnan(y) ? std::nan("") : std::max(x, y);
+  case OpKind::Min:
+    return std::isnan(x) || std::isnan(y) ? std::nan("") : std::min(x, y);
+  default:
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+}
+
+Result<Tensors> runElementwise(const KernelArgs &a) {
+  OpKind kind = a.op.kind();
+  const Shape &out = a.outShapes[0];
+  Tensor r(DType::F32, out);
+  std::vector<float> &dst = r.f32Vec();
+  if (isElementwiseUnary(kind)) {
+    const std::vector<float> &x = a.in[0]->f32Vec();
+    for (size_t k = 0; k < dst.size(); ++k)
+      dst[k] = static_cast<float>(applyUnary(kind, x[k]));
+    return Tensors{std::move(r)};
+  }
+  std::vector<std::vector<int64_t>> offs;
+  for (const Tensor *t : a.in)
+    offs.push_back(broadcastOffsets(t->shape(), out));
+  if (kind == OpKind::Select) {
+    const auto &c = a.in[0]->f32Vec(), &x = a.in[1]->f32Vec(),
+               &y = a.in[2]->f32Vec();
+    for (size_t k = 0; k < dst.size(); ++k)
+      dst[k] = c[offs[0][k]] != 0.0f ? x[offs[1][k]] : y[offs[2][k]];
+    return Tensors{std::move(r)};
+  }
+  const auto &x = a.in[0]->f32Vec(), &y = a.in[1]->f32Vec();
+  for (size_t k = 0; k < dst.size(); ++k)
+    dst[k] =
+        static_cast<float>(applyBinary(kind, x[offs[0][k]], y[offs[1][k]]));
+  return Tensors{std::move(r)};
+}
+
+Result<Tensors> runCast(const KernelArgs &a) {
+  const Tensor &x = *a.in[0];
+  DType to = a.op.getString("to") == "i32" ? DType::I32 : DType::F32;
+  Tensor r(to, x.shape());
+  if (x.dtype() == to)
+    return Tensors{x};
+  if (to == DType::F32) {
+    for (size_t k = 0; k < x.i32Vec().size(); ++k)
+      r.f32Vec()[k] = static_cast<float>(x.i32Vec()[k]);
+    return Tensors{std::move(r)};
+  }
+  // f32 -> i32 truncates toward zero; a value with no i32 truncation (NaN,
+  // infinity, out of range) is an error rather than undefined behaviour.
+  for (size_t k = 0; k < x.f32Vec().size(); ++k) {
+    double v = std::trunc(static_cast<double>(x.f32Vec()[k]));
+    if (!(v >= std::numeric_limits<int32_t>::min() &&
+          v <= std::numeric_limits<int32_t>::max()))
+      return makeError("cannot cast " + std::to_string(x.f32Vec()[k]) +
+                       " (element " + std::to_string(k) + ") to i32");
+    r.i32Vec()[k] = static_cast<int32_t>(v);
+  }
+  return Tensors{std::move(r)};
+}
+
+Result<Tensors> runMatMul(const KernelArgs &a) {
+  using RowMajor =
+      Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using Map = Eigen::Map<const RowMajor>;
+  bool ta = a.op.getBool("transpose_a"), tb = a.op.getBool("transpose_b");
+  const Tensor &x = *a.in[0], &y = *a.in[1];
+  size_t rx = x.shape().size(), ry = y.shape().size();
+  int64_t xr = x.dim(rx - 2), xc = x.dim(rx - 1);
+  int64_t yr = y.dim(ry - 2), yc = y.dim(ry - 1);
+  int64_t batch = 1;
+  for (size_t k = 0; k + 2 < rx; ++k)
+    batch *= x.dim(k);
+  bool batchedRhs = ry == rx && rx > 2;
+  const Shape &out = a.outShapes[0];
+  int64_t m = out[out.size() - 2], n = out[out.size() - 1];
+  Tensor r(DType::F32, out);
+  for (int64_t b = 0; b < batch; ++b) {
+    // Products run in double so the oracle accumulates without f32 rounding.
+    Eigen::MatrixXd lhs = Map(x.f32Data() + b * xr * xc, xr, xc).cast<double>();
+    Eigen::MatrixXd rhs =
+        Map(y.f32Data() + (batchedRhs ? b * yr * yc : 0), yr, yc)
+            .cast<double>();
+    if (ta)
+      lhs.transposeInPlace();
+    if (tb)
+      rhs.transposeInPlace();
+    Eigen::MatrixXd prod = lhs * rhs;
+    float *dst = r.f32Data() + b * m * n;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        dst[i * n + j] = static_cast<float>(prod(i, j));
+  }
+  return Tensors{std::move(r)};
+}
+
+} // namespace rnnc::ir::interp
