@@ -343,6 +343,10 @@ Result<Tensors> Interpreter::runScan(const Operation &op,
         !s)
       return makeError(s.error());
 
+  // Captures are loop-invariant: bound once, not copied every step.
+  for (unsigned i = 0; i < l.numCapture; ++i)
+    env[body.arg(l.numSeq + l.numCarry + i)] = *in[l.captureBegin() + i];
+
   Tensors stacked(numOut);
   std::vector<bool> allocated(numOut, false);
   for (int64_t s = 0; s < steps; ++s) {
@@ -351,8 +355,6 @@ Result<Tensors> Interpreter::runScan(const Operation &op,
       env[body.arg(i)] = rowOf(*in[i], t);
     for (unsigned i = 0; i < l.numCarry; ++i)
       env[body.arg(l.numSeq + i)] = carries[i];
-    for (unsigned i = 0; i < l.numCapture; ++i)
-      env[body.arg(l.numSeq + l.numCarry + i)] = *in[l.captureBegin() + i];
     auto yielded = runBlock(body, OpKind::Yield);
     if (!yielded)
       return makeError("body at step " + std::to_string(t) + ": " +

@@ -171,22 +171,32 @@ Result<Tensors> runMatMul(const KernelArgs &a) {
   for (size_t k = 0; k + 2 < rx; ++k)
     batch *= x.dim(k);
   bool batchedRhs = ry == rx && rx > 2;
-  const Shape &out = a.outShapes[0];
-  int64_t m = out[out.size() - 2], n = out[out.size() - 1];
-  Tensor r(DType::F32, out);
+  // A shared rhs and an untransposed lhs: all leading dims fold into the rows
+  // of one product ([T,B,K] @ W is one [T*B,K] @ W).
+  if (!batchedRhs && !ta) {
+    xr *= batch;
+    batch = 1;
+  }
+  int64_t n = a.outShapes[0].back();
+  Tensor r(DType::F32, a.outShapes[0]);
+  // Products run in double so the oracle accumulates without f32 rounding.
+  auto load = [](const float *p, int64_t rows, int64_t cols, bool t) {
+    Eigen::MatrixXd mat = Map(p, rows, cols).cast<double>();
+    if (t)
+      mat.transposeInPlace();
+    return mat;
+  };
+  Eigen::MatrixXd shared;
+  if (!batchedRhs)
+    shared = load(y.f32Data(), yr, yc, tb);
   for (int64_t b = 0; b < batch; ++b) {
-    // Products run in double so the oracle accumulates without f32 rounding.
-    Eigen::MatrixXd lhs = Map(x.f32Data() + b * xr * xc, xr, xc).cast<double>();
-    Eigen::MatrixXd rhs =
-        Map(y.f32Data() + (batchedRhs ? b * yr * yc : 0), yr, yc)
-            .cast<double>();
-    if (ta)
-      lhs.transposeInPlace();
-    if (tb)
-      rhs.transposeInPlace();
-    Eigen::MatrixXd prod = lhs * rhs;
-    float *dst = r.f32Data() + b * m * n;
-    for (int64_t i = 0; i < m; ++i)
+    Eigen::MatrixXd lhs = load(x.f32Data() + b * xr * xc, xr, xc, ta);
+    Eigen::MatrixXd prod =
+        batchedRhs
+            ? Eigen::MatrixXd(lhs * load(y.f32Data() + b * yr * yc, yr, yc, tb))
+            : Eigen::MatrixXd(lhs * shared);
+    float *dst = r.f32Data() + b * prod.rows() * n;
+    for (int64_t i = 0; i < prod.rows(); ++i)
       for (int64_t j = 0; j < n; ++j)
         dst[i * n + j] = static_cast<float>(prod(i, j));
   }
