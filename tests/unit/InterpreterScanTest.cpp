@@ -334,4 +334,61 @@ TEST(InterpreterScan, ErrorInsideBodyNamesTheStep) {
       << e;
 }
 
+TEST(InterpreterScan, WithLengthsCarriesAndOutputsMustBeBatchMajor) {
+  // A scalar step count as carry cannot be held per row.
+  Function fn("count");
+  Value *xs = fn.addArg(f32t({S("T"), S("B"), N(1)}), "xs");
+  Value *n0 = fn.addArg(f32t({}), "n0");
+  Value *len = fn.addArg(i32t({S("B")}), "len");
+  Builder b(&fn.body());
+  Operation *scan =
+      b.scan({xs}, {n0}, {}, len, false,
+             [](Builder &in, const std::vector<Value *> &,
+                const std::vector<Value *> &n, const std::vector<Value *> &) {
+               Value *next = in.add(n[0], in.constant(f32t({}), 1.0));
+               return Builder::ScanBodyResult{{next}, {next}};
+             });
+  ASSERT_NE(scan, nullptr) << b.firstError();
+  b.ret(scan->results());
+  std::string e = runError(fn, {Tensor(DType::F32, {2, 3, 1}),
+                                Tensor::scalar(0), ti({3}, {2, 1, 0})});
+  EXPECT_NE(e.find("with lengths, carried value 0 must be [3,...], got f32[]"),
+            std::string::npos)
+      << e;
+}
+
+TEST(InterpreterScan, NestedScanRebindsItsBodyEachOuterStep) {
+  // Outer: h' = h + inner(x_t), where inner starts from x_t and adds every
+  // step of the captured ys. So h_T = h0 + sum_t x_t + T * sum_s ys[s].
+  Function fn("nested");
+  Value *xs = fn.addArg(f32t({S("T"), S("B"), N(1)}), "xs");
+  Value *ys = fn.addArg(f32t({S("S"), S("B"), N(1)}), "ys");
+  Value *h0 = fn.addArg(f32t({S("B"), N(1)}), "h0");
+  Builder b(&fn.body());
+  Operation *outer = b.scan(
+      {xs}, {h0}, {ys}, nullptr, false,
+      [](Builder &in, const std::vector<Value *> &x,
+         const std::vector<Value *> &h, const std::vector<Value *> &cap) {
+        Operation *inner = in.scan(
+            {cap[0]}, {x[0]}, {}, nullptr, true,
+            [](Builder &in2, const std::vector<Value *> &y,
+               const std::vector<Value *> &acc, const std::vector<Value *> &) {
+              Value *next = in2.add(acc[0], y[0]);
+              return Builder::ScanBodyResult{{next}, {}};
+            });
+        Value *hn = in.add(h[0], inner->result(0));
+        return Builder::ScanBodyResult{{hn}, {hn}};
+      });
+  ASSERT_NE(outer, nullptr) << b.firstError();
+  b.ret(outer->results());
+  // B = 2, T = 3, S = 2. Row 0: xs 1,2,3, ys 10,20; row 1: xs 4,5,6, ys 0,1.
+  auto r = interpret(fn, {tf({3, 2, 1}, {1, 4, 2, 5, 3, 6}),
+                          tf({2, 2, 1}, {10, 0, 20, 1}), tf({2, 1}, {100, 0})});
+  ASSERT_TRUE(r) << r.error();
+  // Row 0: 100 + (1 + 30) = 131, + (2 + 30) = 163, + (3 + 30) = 196.
+  // Row 1: 0 + (4 + 1) = 5, + (5 + 1) = 11, + (6 + 1) = 18.
+  EXPECT_TRUE(near((*r)[0], tf({3, 2, 1}, {131, 5, 163, 11, 196, 18})));
+  EXPECT_TRUE(near((*r)[1], tf({2, 1}, {196, 18})));
+}
+
 } // namespace
