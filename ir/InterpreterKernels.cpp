@@ -180,21 +180,26 @@ Result<Tensors> runMatMul(const KernelArgs &a) {
   int64_t n = a.outShapes[0].back();
   Tensor r(DType::F32, a.outShapes[0]);
   // Products run in double so the oracle accumulates without f32 rounding.
-  auto load = [](const float *p, int64_t rows, int64_t cols, bool t) {
-    Eigen::MatrixXd mat = Map(p, rows, cols).cast<double>();
-    if (t)
-      mat.transposeInPlace();
-    return mat;
+  auto load = [](const float *p, int64_t rows, int64_t cols) {
+    return Eigen::MatrixXd(Map(p, rows, cols).cast<double>());
+  };
+  auto multiply = [&](const Eigen::MatrixXd &l, const Eigen::MatrixXd &r) {
+    if (ta && tb)
+      return Eigen::MatrixXd(l.transpose() * r.transpose());
+    if (ta)
+      return Eigen::MatrixXd(l.transpose() * r);
+    if (tb)
+      return Eigen::MatrixXd(l * r.transpose());
+    return Eigen::MatrixXd(l * r);
   };
   Eigen::MatrixXd shared;
   if (!batchedRhs)
-    shared = load(y.f32Data(), yr, yc, tb);
+    shared = load(y.f32Data(), yr, yc);
   for (int64_t b = 0; b < batch; ++b) {
-    Eigen::MatrixXd lhs = load(x.f32Data() + b * xr * xc, xr, xc, ta);
+    Eigen::MatrixXd lhs = load(x.f32Data() + b * xr * xc, xr, xc);
     Eigen::MatrixXd prod =
-        batchedRhs
-            ? Eigen::MatrixXd(lhs * load(y.f32Data() + b * yr * yc, yr, yc, tb))
-            : Eigen::MatrixXd(lhs * shared);
+        batchedRhs ? multiply(lhs, load(y.f32Data() + b * yr * yc, yr, yc))
+                   : multiply(lhs, shared);
     float *dst = r.f32Data() + b * prod.rows() * n;
     for (int64_t i = 0; i < prod.rows(); ++i)
       for (int64_t j = 0; j < n; ++j)
