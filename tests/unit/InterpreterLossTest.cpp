@@ -196,6 +196,61 @@ TEST(InterpreterCrossEntropy, SequenceLogitsMatchLoop) {
                    Tensor::scalar(float(total / 6))));
 }
 
+TEST(InterpreterSoftmax, MiddleAxisOfRank3MatchesLoop) {
+  Function fn("f");
+  Value *x = fn.addArg(f32t({N(2), N(3), N(2)}), "x");
+  Builder b(&fn.body());
+  b.ret({b.softmax(x, 1), b.logSoftmax(x, -2)});
+  std::vector<float> xv = pseudoRandom(12, 41);
+  std::vector<float> sm(12), lsm(12);
+  for (int i = 0; i < 2; ++i)
+    for (int k = 0; k < 2; ++k) {
+      double z = 0;
+      for (int j = 0; j < 3; ++j)
+        z += std::exp(double(xv[i * 6 + j * 2 + k]));
+      for (int j = 0; j < 3; ++j) {
+        int at = i * 6 + j * 2 + k;
+        sm[at] = static_cast<float>(std::exp(double(xv[at])) / z);
+        lsm[at] = static_cast<float>(xv[at] - std::log(z));
+      }
+    }
+  auto r = interpret(fn, {tf({2, 3, 2}, xv)});
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_TRUE(near((*r)[0], tf({2, 3, 2}, sm)));
+  EXPECT_TRUE(near((*r)[1], tf({2, 3, 2}, lsm)));
+}
+
+TEST(InterpreterCrossEntropy, LengthMaskedSequenceMatchesLoop) {
+  // The usual LM loss: logits [T,B,V], mask from lengths.
+  Function fn("f");
+  Value *logits = fn.addArg(f32t({S("T"), S("B"), N(4)}), "logits");
+  Value *tgt = fn.addArg(i32t({S("T"), S("B")}), "targets");
+  Value *len = fn.addArg(i32t({S("B")}), "len");
+  Builder b(&fn.body());
+  Operation *mask = b.create(OpKind::LengthMask, {len, logits});
+  ASSERT_NE(mask, nullptr) << b.firstError();
+  Operation *ce =
+      b.create(OpKind::CrossEntropy, {logits, tgt, mask->result(0)});
+  ASSERT_NE(ce, nullptr) << b.firstError();
+  b.ret({ce->result(0)});
+  const int t = 3, batch = 2;
+  std::vector<float> lv = pseudoRandom(t * batch * 4, 42);
+  std::vector<int32_t> tv{1, 3, 0, -1, 2, -1}; // -1 only where padded
+  std::vector<int32_t> lens{3, 1};
+  double total = 0;
+  int count = 0;
+  for (int i = 0; i < t; ++i)
+    for (int j = 0; j < batch; ++j)
+      if (i < lens[j]) {
+        int p = i * batch + j;
+        total += nll({lv.begin() + p * 4, lv.begin() + p * 4 + 4}, tv[p]);
+        ++count;
+      }
+  EXPECT_TRUE(near(runOne(fn, {tf({t, batch, 4}, lv), ti({t, batch}, tv),
+                               ti({batch}, lens)}),
+                   Tensor::scalar(float(total / count))));
+}
+
 TEST(InterpreterMse, MeanAndMaskOverLeadingDims) {
   Function fn("f");
   Value *p = fn.addArg(f32t({N(2), N(2), N(2)}), "pred");

@@ -297,6 +297,37 @@ TEST(InterpreterMatMul, Rank3LhsWithSharedAndBatchedRhs) {
   EXPECT_TRUE(near((*r)[1], tf({2, 3, 3}, batched)));
 }
 
+TEST(InterpreterElementwise, BothOperandsStretch) {
+  // [3,1] * [1,4] -> [3,4], an outer product.
+  Function fn("f");
+  Value *x = fn.addArg(f32t({N(3), N(1)}), "x");
+  Value *y = fn.addArg(f32t({N(1), N(4)}), "y");
+  Builder b(&fn.body());
+  b.ret({b.mul(x, y)});
+  EXPECT_TRUE(
+      near(runOne(fn, {tf({3, 1}, {1, 2, 3}), tf({1, 4}, {1, 10, 100, 1000})}),
+           tf({3, 4}, {1, 10, 100, 1000, 2, 20, 200, 2000, 3, 30, 300, 3000})));
+}
+
+TEST(InterpreterMatMul, Rank3TransposedLhsWithSharedRhs) {
+  // x: [G,K,M] read as [G,M,K] by transpose_a, times a shared [K,N].
+  Function fn("f");
+  Value *x = fn.addArg(f32t({N(2), N(4), N(3)}), "x");
+  Value *w = fn.addArg(f32t({N(4), N(5)}), "w");
+  Builder b(&fn.body());
+  b.ret({b.matmul(x, w, true, false)});
+  ASSERT_FALSE(b.failed()) << b.firstError();
+  std::vector<float> xv = pseudoRandom(24, 31), wv = pseudoRandom(20, 32);
+  std::vector<float> want;
+  for (int g = 0; g < 2; ++g) {
+    std::vector<float> a(xv.begin() + g * 12, xv.begin() + g * 12 + 12);
+    for (float v : naiveMatMul(a, wv, 3, 4, 5, true, false))
+      want.push_back(v);
+  }
+  EXPECT_TRUE(near(runOne(fn, {tf({2, 4, 3}, xv), tf({4, 5}, wv)}),
+                   tf({2, 3, 5}, want)));
+}
+
 TEST(InterpreterOps, MalformedOpIsAnErrorNotACrash) {
   // An op built without type checking whose operands break its type rule.
   Function fn("f");
