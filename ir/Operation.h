@@ -48,6 +48,9 @@ public:
   std::vector<Value *> results() const;
   /// Adds a result (used by the parser and by passes that widen a scan).
   Value *addResult(TensorType type, std::string name = {});
+  /// Removes result i, which must have no uses; later results shift down
+  /// (used by passes that narrow a scan, e.g. DCE dropping unused outputs).
+  void eraseResult(unsigned i);
 
   // Attributes.
   const AttrMap &attrs() const { return attributes; }

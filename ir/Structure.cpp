@@ -94,6 +94,13 @@ Value *Operation::addResult(TensorType type, std::string name) {
   return v;
 }
 
+void Operation::eraseResult(unsigned i) {
+  assert(i < res.size() && !res[i]->hasUses() && "erasing a used result");
+  res.erase(res.begin() + i);
+  for (unsigned k = i; k < res.size(); ++k)
+    res[k]->index = k;
+}
+
 int64_t Operation::getInt(const std::string &name, int64_t fallback) const {
   auto it = attributes.find(name);
   if (it == attributes.end())
