@@ -2,8 +2,8 @@
 //
 // A pass transforms a Module in place. Passes register under a textual name so
 // tools build pipelines from strings ("canonicalize,cse,dce"). The manager can
-// verify after every pass (on by default in tools and tests), print the IR after
-// each pass, and time each pass.
+// verify after every pass (on by default in tools and tests), print the IR
+// after each pass, and time each pass.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RNNC_PASSES_PASSMANAGER_H
@@ -34,13 +34,24 @@ public:
   virtual Status run(ir::Module &module) = 0;
 };
 
+/// A pass that transforms each function of the module independently (all of
+/// rnnc's passes so far). A failure is reported as "in function 'f': ...".
+class FunctionPass : public Pass {
+public:
+  Status run(ir::Module &module) final;
+  virtual Status runOnFunction(ir::Function &fn) = 0;
+};
+
 using PassFactory = std::function<std::unique_ptr<Pass>()>;
 
-/// Registers a pass under its name (called once per pass by
-/// registerAllPasses); later registrations of the same name replace it.
+/// Registers a pass under its name (e.g. a test-only pass); a later
+/// registration of the same name replaces an earlier one.
 void registerPass(std::string name, std::string description,
                   PassFactory factory);
-/// Registers every pass in passes/ (idempotent).
+/// Registers every pass in passes/. Idempotent, and a pass registered
+/// explicitly under a built-in name (e.g. by a test) keeps it. createPass,
+/// registeredPasses and addPipeline call it themselves, so a tool that forgets
+/// still sees every pass.
 void registerAllPasses();
 /// A new instance of the named pass, or null if no pass has that name.
 std::unique_ptr<Pass> createPass(std::string_view name);
@@ -61,12 +72,17 @@ public:
   void addPass(std::unique_ptr<Pass> pass) {
     pipeline.push_back(std::move(pass));
   }
-  /// Appends the passes of a comma-separated pipeline ("cse,dce"); an unknown
-  /// name is an error naming it and listing the known ones.
+  /// Appends the passes of a comma-separated pipeline ("cse,dce"; spaces
+  /// around names are ignored, an all-blank text adds nothing). An unknown or
+  /// empty name is an error naming it and listing the known ones; on error
+  /// nothing is appended.
   Status addPipeline(std::string_view text);
 
-  /// Runs the pipeline in order. Stops at the first pass that fails or leaves
-  /// the module ill-formed; the verifier's messages go to `diags`.
+  /// Runs the pipeline in order. With verifyEach, the module is verified
+  /// before the first pass (so a pass is never blamed for bad input) and
+  /// after each. Stops at the first pass that fails ("pass 'cse' failed: ...")
+  /// or leaves the module ill-formed ("IR invalid after pass 'cse'"); the
+  /// verifier's messages go to `diags`.
   Status run(ir::Module &module, ir::Diagnostics &diags);
 
   size_t size() const { return pipeline.size(); }

@@ -1,0 +1,482 @@
+//===- passes/Canonicalize.cpp - Constant folding and simplification ------===//
+//
+// Rewrites ops into simpler equivalent forms, so later passes (CSE, fusion,
+// codegen) see less and more uniform IR.
+//
+// Algorithm: sweep every block (function body and scan bodies, recursively),
+// trying the rewrites below on each op; repeat until a sweep changes nothing
+// (a fixed point; every rewrite removes an op or shrinks one, so it ends).
+// An op whose results were replaced is erased, and so are the ops that fed
+// only it (e.g. the constants that were folded), so the output carries no
+// debris; other unused ops are left for `dce`.
+//
+// Rewrites (each only when the replacement has exactly the op's result type:
+// x[B,H] + 0[H] -> x is fine, x[H] + 0[B,H] -> x is not, it would change the
+// shape):
+//   constant folding  unary and binary elementwise ops, cast, reshape and
+//                     transpose of constants: splats (any shape, symbolic
+//                     too) fold to a splat; dense static constants of up to
+//                     kMaxFoldElements elements fold to a dense constant.
+//                     Arithmetic is done in float, as the program would.
+//                     A dense constant whose elements are all equal becomes a
+//                     splat.
+//   identities        x+0, 0+x, x-0, x*1, 1*x, x/1 -> x; neg(neg(x)) -> x;
+//                     max(x,x), min(x,x) -> x; select(c,x,x) -> x;
+//                     select of a constant condition -> the chosen operand.
+//   shape no-ops      reshape, slice, split into 1 part, reduce_* whose result
+//                     type equals the operand's; transpose by the identity;
+//                     concat of one operand; cast to the same dtype -> x.
+//   shape chains      reshape(reshape(x)) -> reshape(x) when the outer shape
+//                     copies no dims (no 0 entries); transpose(transpose(x))
+//                     -> transpose(x) by the composed perm (or x).
+//
+// Floating-point policy: folds are exact in IEEE arithmetic, with one
+// exception: signed zeros are not preserved (as with -fno-signed-zeros):
+// x + 0 -> x and x - (-0) -> x give -0 where the program gave +0 for x = -0;
+// no neural-network result depends on the sign of a zero. x * 0 -> 0 is NOT
+// done: it is wrong for x = inf or NaN (the result is NaN), and a NaN must
+// stay visible. max, min and relu are not folded on NaN inputs, whose result
+// depends on the implementation.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "ir/Builder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <optional>
+
+namespace rnnc::passes {
+
+using namespace ir;
+
+namespace {
+
+/// Dense constants larger than this are not folded (it would bloat the IR).
+constexpr int64_t kMaxFoldElements = 4096;
+
+//===--- Constants --------------------------------------------------------===//
+
+/// A read-only view of a constant op's value: a splat or static dense data.
+struct ConstView {
+  TensorType type;
+  std::optional<double> splat;
+  const std::vector<double> *dense = nullptr;
+
+  /// Element at a row-major index of this constant's own shape.
+  double at(int64_t flat) const { return splat ? *splat : (*dense)[flat]; }
+  int64_t size() const { return splat ? 1 : (int64_t)dense->size(); }
+  bool all(const std::function<bool(double)> &pred) const {
+    for (int64_t i = 0; i < size(); ++i)
+      if (!pred(at(i)))
+        return false;
+    return true;
+  }
+};
+
+std::optional<ConstView> asConstant(const Value *v) {
+  const Operation *op = v->definingOp();
+  if (!op || op->kind() != OpKind::Constant)
+    return std::nullopt;
+  ConstView c{v->type(), std::nullopt, nullptr};
+  if (op->hasAttr("value")) {
+    c.splat = op->getFloat("value");
+    return c;
+  }
+  const DenseFloats *d = op->getDense("values");
+  if (!d || (int64_t)d->values.size() != v->type().staticNumElements())
+    return std::nullopt; // malformed; the verifier reports it
+  c.dense = &d->values;
+  return c;
+}
+
+/// The value the program would compute with: an f32 constant holds floats.
+float asF32(double v) { return static_cast<float>(v); }
+
+bool isZero(const ConstView &c) {
+  return c.all([](double v) { return asF32(v) == 0.0f; });
+}
+bool isOne(const ConstView &c) {
+  return c.all([](double v) { return asF32(v) == 1.0f; });
+}
+
+/// The row-major values of `c` broadcast (numpy-style, right-aligned) to the
+/// static shape `dims`.
+std::vector<double> broadcastTo(const ConstView &c,
+                                const std::vector<Dim> &dims) {
+  int64_t n = 1;
+  for (const Dim &d : dims)
+    n *= d.size;
+  std::vector<double> out(n);
+  if (c.splat) {
+    std::fill(out.begin(), out.end(), *c.splat);
+    return out;
+  }
+  const std::vector<Dim> &src = c.type.dims();
+  size_t offset = dims.size() - src.size();
+  for (int64_t flat = 0; flat < n; ++flat) {
+    // Decompose the result index; map each dim onto the source (size-1 dims
+    // of the source stretch, so they contribute index 0).
+    int64_t rest = flat, srcFlat = 0, srcStride = 1;
+    for (size_t d = dims.size(); d-- > 0;) {
+      int64_t idx = rest % dims[d].size;
+      rest /= dims[d].size;
+      if (d >= offset) {
+        int64_t srcSize = src[d - offset].size;
+        srcFlat += (srcSize == 1 ? 0 : idx) * srcStride;
+        srcStride *= srcSize;
+      }
+    }
+    out[flat] = c.at(srcFlat);
+  }
+  return out;
+}
+
+/// Creates a constant of `type` before `before`: a splat when all `values`
+/// are the same bits (or there is one), else dense. Null if it cannot be
+/// represented (a dense value of a symbolic or too large type).
+Value *makeConstant(Operation *before, const TensorType &type,
+                    const std::vector<double> &values) {
+  bool uniform = true;
+  for (double v : values)
+    uniform = uniform && std::memcmp(&v, &values[0], sizeof v) == 0;
+  Builder b;
+  b.setInsertionPointBefore(before);
+  b.setLoc(before->loc());
+  if (uniform)
+    return b.constant(type, values[0]);
+  if (type.staticNumElements() != (int64_t)values.size())
+    return nullptr;
+  return b.constantDense(type, values);
+}
+
+//===--- Elementwise arithmetic, as the program computes it ---------------===//
+
+std::optional<float> foldUnary(OpKind kind, float x) {
+  switch (kind) {
+  case OpKind::Neg:
+    return -x;
+  case OpKind::Exp:
+    return std::exp(x);
+  case OpKind::Log:
+    return std::log(x);
+  case OpKind::Tanh:
+    return std::tanh(x);
+  case OpKind::Sigmoid:
+    return 1.0f / (1.0f + std::exp(-x));
+  case OpKind::Relu:
+    if (std::isnan(x))
+      return std::nullopt;
+    return x > 0.0f ? x : 0.0f;
+  case OpKind::Sqrt:
+    return std::sqrt(x);
+  default:
+    return std::nullopt;
+  }
+}
+
+std::optional<float> foldBinary(OpKind kind, float a, float b) {
+  switch (kind) {
+  case OpKind::Add:
+    return a + b;
+  case OpKind::Sub:
+    return a - b;
+  case OpKind::Mul:
+    return a * b;
+  case OpKind::Div:
+    return a / b;
+  case OpKind::Max:
+  case OpKind::Min:
+    if (std::isnan(a) || std::isnan(b))
+      return std::nullopt;
+    return kind == OpKind::Max ? std::max(a, b) : std::min(a, b);
+  default:
+    return std::nullopt;
+  }
+}
+
+/// Folds an elementwise op whose operands are all constants.
+Value *foldElementwise(Operation *op) {
+  std::vector<ConstView> in;
+  for (Value *v : op->operands()) {
+    auto c = asConstant(v);
+    if (!c)
+      return nullptr;
+    in.push_back(*c);
+  }
+  const TensorType &type = op->result(0)->type();
+  bool allSplat = true;
+  for (const ConstView &c : in)
+    allSplat = allSplat && c.splat.has_value();
+  std::vector<std::vector<double>> args;
+  if (allSplat) {
+    for (const ConstView &c : in)
+      args.push_back({*c.splat});
+  } else {
+    int64_t n = type.staticNumElements();
+    if (n < 0 || n > kMaxFoldElements)
+      return nullptr;
+    for (const ConstView &c : in)
+      args.push_back(broadcastTo(c, type.dims()));
+  }
+  std::vector<double> out(args[0].size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::optional<float> r =
+        in.size() == 1
+            ? foldUnary(op->kind(), asF32(args[0][i]))
+            : foldBinary(op->kind(), asF32(args[0][i]), asF32(args[1][i]));
+    if (!r)
+      return nullptr;
+    out[i] = *r;
+  }
+  return makeConstant(op, type, out);
+}
+
+//===--- Rewrites ---------------------------------------------------------===//
+
+/// `x` if it has exactly the type of op's (single) result, else null.
+Value *ifSameType(Operation *op, Value *x) {
+  return x->type() == op->result(0)->type() ? x : nullptr;
+}
+
+bool isConstantWhere(Value *v, bool (*pred)(const ConstView &)) {
+  auto c = asConstant(v);
+  return c && pred(*c);
+}
+
+Value *simplifyBinary(Operation *op) {
+  Value *a = op->operand(0), *b = op->operand(1);
+  Value *r = nullptr;
+  switch (op->kind()) {
+  case OpKind::Add:
+    if (isConstantWhere(b, isZero))
+      r = ifSameType(op, a);
+    if (!r && isConstantWhere(a, isZero))
+      r = ifSameType(op, b);
+    return r;
+  case OpKind::Sub:
+    return isConstantWhere(b, isZero) ? ifSameType(op, a) : nullptr;
+  case OpKind::Mul:
+    if (isConstantWhere(b, isOne))
+      r = ifSameType(op, a);
+    if (!r && isConstantWhere(a, isOne))
+      r = ifSameType(op, b);
+    return r;
+  case OpKind::Div:
+    return isConstantWhere(b, isOne) ? ifSameType(op, a) : nullptr;
+  case OpKind::Max:
+  case OpKind::Min:
+    return a == b ? ifSameType(op, a) : nullptr;
+  default:
+    return nullptr;
+  }
+}
+
+Value *simplifyCast(Operation *op) {
+  Value *x = op->operand(0);
+  DType to = op->result(0)->type().dtype();
+  if (x->type().dtype() == to)
+    return ifSameType(op, x);
+  auto c = asConstant(x);
+  if (!c || !c->splat)
+    return nullptr;
+  double v = *c->splat;
+  if (to == DType::F32) { // i32 -> f32, exact for an integral i32 value
+    if (v != std::trunc(v) || std::abs(v) > 2147483647.0)
+      return nullptr;
+    return makeConstant(op, op->result(0)->type(), {double(asF32(v))});
+  }
+  float f = asF32(v); // f32 -> i32 truncates; out of range is undefined
+  if (!std::isfinite(f) || std::abs(std::trunc(f)) >= 2147483647.0)
+    return nullptr;
+  return makeConstant(op, op->result(0)->type(), {std::trunc(double(f))});
+}
+
+bool isIdentityPerm(const std::vector<int64_t> &perm) {
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (perm[i] != (int64_t)i)
+      return false;
+  return true;
+}
+
+/// Rewrites in place that keep the op but simplify its operand (chains).
+/// Returns true when the op changed.
+bool simplifyInPlace(Operation *op) {
+  if (op->kind() == OpKind::Reshape) {
+    Operation *inner = op->operand(0)->definingOp();
+    if (!inner || inner->kind() != OpKind::Reshape)
+      return false;
+    for (int64_t s : op->getInts("shape"))
+      if (s == 0)
+        return false; // copies a dim of the inner result, by position
+    op->setOperand(0, inner->operand(0));
+    return true;
+  }
+  if (op->kind() == OpKind::Transpose) {
+    Operation *inner = op->operand(0)->definingOp();
+    if (!inner || inner->kind() != OpKind::Transpose)
+      return false;
+    // Result dim i is inner dim outer[i], which is x dim inner[outer[i]].
+    std::vector<int64_t> outer = op->getInts("perm"),
+                         in = inner->getInts("perm");
+    if (outer.size() != in.size())
+      return false;
+    std::vector<int64_t> composed;
+    for (int64_t p : outer) {
+      if (p < 0 || p >= (int64_t)in.size())
+        return false;
+      composed.push_back(in[p]);
+    }
+    op->setOperand(0, inner->operand(0));
+    op->setAttr("perm", composed);
+    return true;
+  }
+  if (op->kind() == OpKind::Constant && op->getDense("values")) {
+    auto c = asConstant(op->result(0));
+    if (!c || c->dense->empty())
+      return false;
+    double first = (*c->dense)[0];
+    for (double v : *c->dense)
+      if (std::memcmp(&v, &first, sizeof v) != 0)
+        return false;
+    op->attrs().erase("values");
+    op->setAttr("value", first);
+    return true;
+  }
+  return false;
+}
+
+/// The value `op` (single result) simplifies to, or null.
+Value *simplify(Operation *op) {
+  if (op->numResults() != 1 || op->numRegions() != 0)
+    return nullptr;
+  Value *x = op->numOperands() > 0 ? op->operand(0) : nullptr;
+  if (isElementwise(op->kind())) {
+    if (Value *folded = foldElementwise(op))
+      return folded;
+    if (isElementwiseBinary(op->kind()))
+      return simplifyBinary(op);
+    if (op->kind() == OpKind::Neg) {
+      Operation *inner = x->definingOp();
+      if (inner && inner->kind() == OpKind::Neg)
+        return ifSameType(op, inner->operand(0));
+    }
+    return nullptr;
+  }
+  switch (op->kind()) {
+  case OpKind::Select: {
+    if (op->operand(1) == op->operand(2))
+      return ifSameType(op, op->operand(1));
+    auto cond = asConstant(x);
+    if (!cond || !cond->splat)
+      return nullptr;
+    // a where cond != 0 (NaN != 0 too) else b.
+    return ifSameType(op,
+                      *cond->splat != 0.0 ? op->operand(1) : op->operand(2));
+  }
+  case OpKind::Cast:
+    return simplifyCast(op);
+  case OpKind::Reshape:
+  case OpKind::Transpose: {
+    if (op->kind() == OpKind::Transpose && isIdentityPerm(op->getInts("perm")))
+      return ifSameType(op, x);
+    if (op->kind() == OpKind::Reshape && ifSameType(op, x))
+      return x;
+    auto c = asConstant(x);
+    if (c && c->splat) // every element is the same, whatever the layout
+      return makeConstant(op, op->result(0)->type(), {*c->splat});
+    if (c && op->kind() == OpKind::Reshape) // row-major data is unchanged
+      return makeConstant(op, op->result(0)->type(), *c->dense);
+    return nullptr;
+  }
+  case OpKind::Concat:
+    return op->numOperands() == 1 ? ifSameType(op, x) : nullptr;
+  case OpKind::Slice:
+    return op->getInt("start") == 0 ? ifSameType(op, x) : nullptr;
+  case OpKind::Split:
+    return ifSameType(op, x); // one part: the whole of x
+  case OpKind::ReduceSum:
+  case OpKind::ReduceMean:
+  case OpKind::ReduceMax:
+    // Same type: nothing reduced, or only size-1 dims kept with keepdims.
+    return ifSameType(op, x);
+  default:
+    return nullptr;
+  }
+}
+
+/// Erases `op` if none of its results is used, then the ops that fed only it.
+void eraseIfDead(Operation *op) {
+  if (isTerminator(op->kind()))
+    return;
+  for (unsigned i = 0; i < op->numResults(); ++i)
+    if (op->result(i)->hasUses())
+      return;
+  std::vector<Operation *> producers;
+  for (Value *v : op->operands())
+    if (Operation *def = v->definingOp())
+      producers.push_back(def);
+  op->parentBlock()->erase(op);
+  for (Operation *def : producers)
+    if (def->parentBlock()) // not already erased through another operand
+      eraseIfDead(def);
+}
+
+/// One sweep over `block` and the bodies of its scans; true if anything
+/// changed.
+bool sweep(Block &block) {
+  bool changed = false;
+  std::vector<Operation *> ops;
+  for (auto &op : block.ops())
+    ops.push_back(op.get());
+  // Ops erased during the sweep all precede the op being rewritten (they
+  // fed it), so the rest of `ops` stays valid.
+  for (Operation *op : ops) {
+    for (unsigned r = 0; r < op->numRegions(); ++r)
+      changed |= sweep(*op->region(r));
+    Operation *oldProducer =
+        op->numOperands() > 0 ? op->operand(0)->definingOp() : nullptr;
+    if (simplifyInPlace(op)) {
+      // A chain rewrite may leave the inner op of the chain unused.
+      if (oldProducer && oldProducer != op->operand(0)->definingOp())
+        eraseIfDead(oldProducer);
+      changed = true;
+      continue;
+    }
+    Value *replacement = simplify(op);
+    if (!replacement)
+      continue;
+    op->result(0)->replaceAllUsesWith(replacement);
+    eraseIfDead(op);
+    changed = true;
+  }
+  return changed;
+}
+
+class CanonicalizePass : public FunctionPass {
+public:
+  std::string_view name() const override { return "canonicalize"; }
+  std::string_view description() const override {
+    return "Fold constants and simplify algebraic identities";
+  }
+  Status runOnFunction(Function &fn) override {
+    // Each rewrite removes an op or shrinks one, so this terminates; the
+    // bound only guards against a future rewrite that undoes another.
+    for (int i = 0; i < 1000; ++i)
+      if (!sweep(fn.body()))
+        return Status::ok();
+    return makeError("canonicalize did not reach a fixed point");
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createCanonicalizePass() {
+  return std::make_unique<CanonicalizePass>();
+}
+
+} // namespace rnnc::passes

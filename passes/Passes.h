@@ -1,0 +1,28 @@
+//===- passes/Passes.h - Factories of the passes in passes/ -----*- C++ -*-===//
+//
+// The public face of every pass: a factory returning a fresh instance. Each
+// pass lives in its own .cpp file whose top comment states its algorithm;
+// registerAllPasses (PassManager.cpp) registers each factory under the pass's
+// textual name. docs/passes.md describes the passes with examples.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_PASSES_PASSES_H
+#define RNNC_PASSES_PASSES_H
+
+#include "passes/PassManager.h"
+
+#include <memory>
+
+namespace rnnc::passes {
+
+/// "canonicalize": constant folding and algebraic simplification.
+std::unique_ptr<Pass> createCanonicalizePass();
+/// "cse": merges identical side-effect-free ops within each block.
+std::unique_ptr<Pass> createCSEPass();
+/// "dce": removes unused ops, and unused outputs, carries, captures and
+/// sequences of scans.
+std::unique_ptr<Pass> createDCEPass();
+
+} // namespace rnnc::passes
+
+#endif // RNNC_PASSES_PASSES_H
