@@ -13,12 +13,8 @@
 
 #include "passes/Passes.h"
 
-#ifdef RNNC_HAVE_VERIFIER
-#include "ir/Verifier.h"
-#endif
-#ifdef RNNC_HAVE_PRINTER
 #include "ir/Printer.h"
-#endif
+#include "ir/Verifier.h"
 
 #include <chrono>
 #include <cstdio>
@@ -200,32 +196,19 @@ struct ReportOnExit {
 };
 } // namespace
 
-/// Verifies the module, accumulating the time spent; true when well formed
-/// (or when no verifier is linked yet).
+/// Verifies the module, accumulating the time spent; true when well formed.
 static bool verify(const ir::Module &module, ir::Diagnostics &diags,
                    TimingReport &report) {
-#ifdef RNNC_HAVE_VERIFIER
   Clock::time_point start = Clock::now();
   bool ok = ir::verifyModule(module, diags);
   report.verifySeconds += secondsSince(start);
   return ok;
-#else
-  (void)module;
-  (void)diags;
-  (void)report;
-  return true;
-#endif
 }
 
 static void printIR(const ir::Module &module, std::string_view passName,
                     std::ostream &os) {
   os << "// -----// IR after " << passName << " //----- //\n";
-#ifdef RNNC_HAVE_PRINTER
   ir::printModule(module, os);
-#else
-  (void)module;
-  os << "// (the IR printer is not built yet)\n";
-#endif
   os.flush();
 }
 
