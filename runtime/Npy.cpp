@@ -304,8 +304,16 @@ Result<Tensor> parseNpy(std::string_view bytes, const std::string &name) {
   size_t available = bytes.size() - prefix - headerLen;
   bool empty = false, tooMany = false;
   uint64_t count = 1;
-  for (int64_t d : header->shape)
+  // Even an empty array must have a shape whose nonzero dims multiply within
+  // int64, since code downstream multiplies them out.
+  int64_t nonzero = 1;
+  for (int64_t d : header->shape) {
     empty |= d == 0;
+    if (d != 0 && nonzero > std::numeric_limits<int64_t>::max() / d)
+      return fail("shape " + shapeStr(header->shape) + " is too large");
+    if (d != 0)
+      nonzero *= d;
+  }
   for (int64_t d : header->shape) {
     if (empty)
       break;
