@@ -16,16 +16,10 @@
 
 #include "ir/Interpreter.h"
 #include "ir/Printer.h"
+#include "runtime/Npy.h"
 
 #include <algorithm>
 #include <cstdio>
-
-#if __has_include("runtime/Npy.h")
-#include "runtime/Npy.h"
-#define RNNC_HAVE_NPY 1
-#else
-#define RNNC_HAVE_NPY 0
-#endif
 
 namespace rnnc::tools {
 
@@ -155,7 +149,6 @@ Result<std::vector<Tensor>> fileInputs(const ir::Function &fn,
     return makeError("--inputs gives " + std::to_string(opts.inputs.size()) +
                      " file(s) but function '@" + fn.name() + "' takes " +
                      std::to_string(fn.numArgs()) + " argument(s)");
-#if RNNC_HAVE_NPY
   std::vector<Tensor> args;
   std::map<std::string, int64_t> bindings;
   for (unsigned i = 0; i < fn.numArgs(); ++i) {
@@ -167,11 +160,6 @@ Result<std::vector<Tensor>> fileInputs(const ir::Function &fn,
     args.push_back(t.take());
   }
   return args;
-#else
-  (void)checkInput;
-  return makeError("--inputs needs .npy support, which is not part of this "
-                   "build yet");
-#endif
 }
 
 void printTensor(const Tensor &t, std::ostream &os) {
@@ -214,14 +202,9 @@ Status runFunction(const ir::Module &module, const OptOptions &opts,
     os << "result " << i << ": " << t.typeString() << "\n";
     printTensor(t, os);
     if (!opts.output.empty()) {
-#if RNNC_HAVE_NPY
       std::string path = opts.output + std::to_string(i) + ".npy";
       if (Status s = writeNpy(path, t); !s)
         return makeError(s.error());
-#else
-      return makeError("-o with --run needs .npy support, which is not part "
-                       "of this build yet");
-#endif
     }
   }
   return Status::ok();
