@@ -279,23 +279,32 @@ private:
       break;
     }
     case OpKind::Slice:
+      // Bounded so that start + size cannot overflow in the type rule.
       for (const char *name : {"start", "size"}) {
         int64_t v = op.getInt(name, 0);
-        if (v < -(int64_t(1) << 62) || v > (int64_t(1) << 62)) {
+        if (v < -(int64_t(1) << 61) || v > (int64_t(1) << 61)) {
           opError(op, std::string("attribute '") + name + "' is out of range");
           return;
         }
       }
       break;
     case OpKind::Reshape: {
+      // The type rule multiplies the new dims (entries and copied input dims)
+      // without overflow checks; make sure that product fits.
       int64_t product = 1;
-      for (int64_t s : op.getInts("shape"))
+      std::vector<int64_t> shape = op.getInts("shape");
+      const TensorType &in = op.operand(0)->type();
+      for (size_t i = 0; i < shape.size(); ++i) {
+        int64_t s = shape[i];
+        if (s == 0 && i < in.rank() && in.dim(i).isStatic())
+          s = in.dim(i).size;
         if (s > 0 && (__builtin_mul_overflow(product, s, &product) ||
                       product > (int64_t(1) << 62))) {
-          opError(op, "shape " + attrToString(op.getInts("shape")) +
-                          " has too many elements");
+          opError(op,
+                  "shape " + attrToString(shape) + " has too many elements");
           return;
         }
+      }
       break;
     }
     default:
