@@ -217,6 +217,31 @@ private:
                           str(layout.numCarry) + " carried values");
       return false;
     }
+    if (layout.hasLengths && op.operand(0)->type().rank() >= 2) {
+      // Lengths mask per batch row, so every carried and output value must
+      // be batched along dim 0 with the sequences' batch dim.
+      const Dim &batch = op.operand(0)->type().dim(1);
+      for (unsigned i = layout.numCarry; i < yield->numOperands(); ++i) {
+        const TensorType &t = yield->operand(i)->type();
+        if (t.rank() == 0 || !(t.dim(0) == batch)) {
+          opError(*yield, "per-step output " + str(i - layout.numCarry) +
+                              " is " + t.str() +
+                              ", but a scan with lengths "
+                              "needs [" +
+                              batch.str() + ",...]");
+          ok = false;
+        }
+      }
+      for (unsigned i = 0; i < layout.numCarry; ++i) {
+        const TensorType &t = op.operand(layout.carryBegin() + i)->type();
+        if (t.rank() == 0 || !(t.dim(0) == batch)) {
+          opError(op, "carry " + str(i) + " is " + t.str() +
+                          ", but a scan with lengths needs [" + batch.str() +
+                          ",...]");
+          ok = false;
+        }
+      }
+    }
     for (unsigned i = 0; i < layout.numCarry; ++i) {
       const TensorType &init = op.operand(layout.carryBegin() + i)->type();
       const Value *next = yield->operand(i);
