@@ -17,7 +17,7 @@
 //                     transpose of constants: splats (any shape, symbolic
 //                     too) fold to a splat; dense static constants of up to
 //                     kMaxFoldElements elements fold to a dense constant.
-//                     Arithmetic is done in float, as the program would.
+//                     Results are rounded to f32, as the program's are.
 //                     A dense constant whose elements are all equal becomes a
 //                     splat.
 //   identities        x+0, 0+x, x-0, x*1, 1*x, x/1 -> x; neg(neg(x)) -> x;
@@ -156,7 +156,12 @@ Value *makeConstant(Operation *before, const TensorType &type,
 
 //===--- Elementwise arithmetic, as the program computes it ---------------===//
 
-std::optional<float> foldUnary(OpKind kind, float x) {
+// Operands are f32 values; each op computes in double and rounds the result
+// to f32, exactly as the reference interpreter (ir/InterpreterKernels.cpp)
+// does, so a folded constant equals what the unfolded program computes.
+// (For + - * / and sqrt this is also exactly the f32 operation.)
+
+std::optional<double> foldUnary(OpKind kind, double x) {
   switch (kind) {
   case OpKind::Neg:
     return -x;
@@ -167,11 +172,11 @@ std::optional<float> foldUnary(OpKind kind, float x) {
   case OpKind::Tanh:
     return std::tanh(x);
   case OpKind::Sigmoid:
-    return 1.0f / (1.0f + std::exp(-x));
+    return 1.0 / (1.0 + std::exp(-x));
   case OpKind::Relu:
     if (std::isnan(x))
       return std::nullopt;
-    return x > 0.0f ? x : 0.0f;
+    return x > 0.0 ? x : 0.0;
   case OpKind::Sqrt:
     return std::sqrt(x);
   default:
@@ -179,7 +184,7 @@ std::optional<float> foldUnary(OpKind kind, float x) {
   }
 }
 
-std::optional<float> foldBinary(OpKind kind, float a, float b) {
+std::optional<double> foldBinary(OpKind kind, double a, double b) {
   switch (kind) {
   case OpKind::Add:
     return a + b;
@@ -225,13 +230,13 @@ Value *foldElementwise(Operation *op) {
   }
   std::vector<double> out(args[0].size());
   for (size_t i = 0; i < out.size(); ++i) {
-    std::optional<float> r =
+    std::optional<double> r =
         in.size() == 1
             ? foldUnary(op->kind(), asF32(args[0][i]))
             : foldBinary(op->kind(), asF32(args[0][i]), asF32(args[1][i]));
     if (!r)
       return nullptr;
-    out[i] = *r;
+    out[i] = asF32(*r);
   }
   return makeConstant(op, type, out);
 }
