@@ -49,6 +49,7 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <unordered_set>
 
 namespace rnnc::passes {
 
@@ -147,11 +148,16 @@ Value *makeConstant(Operation *before, const TensorType &type,
   Builder b;
   b.setInsertionPointBefore(before);
   b.setLoc(before->loc());
+  Value *c = nullptr;
   if (uniform)
-    return b.constant(type, values[0]);
-  if (type.staticNumElements() != (int64_t)values.size())
-    return nullptr;
-  return b.constantDense(type, values);
+    c = b.constant(type, values[0]);
+  else if (type.staticNumElements() == (int64_t)values.size())
+    c = b.constantDense(type, values);
+  // The folded value keeps the name of the value it replaces, so printed IR
+  // stays readable.
+  if (c && before->numResults() == 1)
+    c->setName(before->result(0)->name());
+  return c;
 }
 
 //===--- Elementwise arithmetic, as the program computes it ---------------===//
@@ -414,21 +420,29 @@ Value *simplify(Operation *op) {
   }
 }
 
-/// Erases `op` if none of its results is used, then the ops that fed only it.
-void eraseIfDead(Operation *op) {
-  if (isTerminator(op->kind()))
-    return;
-  for (unsigned i = 0; i < op->numResults(); ++i)
-    if (op->result(i)->hasUses())
-      return;
-  std::vector<Operation *> producers;
-  for (Value *v : op->operands())
-    if (Operation *def = v->definingOp())
-      producers.push_back(def);
-  op->parentBlock()->erase(op);
-  for (Operation *def : producers)
-    if (def->parentBlock()) // not already erased through another operand
-      eraseIfDead(def);
+/// Erases `op` if none of its results is used, then the ops that fed only it,
+/// transitively. A worklist with an erased set, because one producer can be
+/// reached twice (sub(%c, %c), or through two paths).
+void eraseIfDead(Operation *root) {
+  std::vector<Operation *> work{root};
+  std::unordered_set<Operation *> erased; // no op is created meanwhile, so
+                                          // addresses are not reused
+  while (!work.empty()) {
+    Operation *op = work.back();
+    work.pop_back();
+    if (erased.count(op) || isTerminator(op->kind()))
+      continue;
+    bool used = false;
+    for (unsigned i = 0; i < op->numResults() && !used; ++i)
+      used = op->result(i)->hasUses();
+    if (used)
+      continue;
+    for (Value *v : op->operands())
+      if (Operation *def = v->definingOp())
+        work.push_back(def);
+    erased.insert(op);
+    op->parentBlock()->erase(op);
+  }
 }
 
 /// One sweep over `block` and the bodies of its scans; true if anything

@@ -245,6 +245,23 @@ TEST(Canonicalize, ReachesAFixedPointThroughChains) {
   EXPECT_EQ(numOps(tm.fn->body()), 1u);
 }
 
+TEST(Canonicalize, FoldsAnOpReadingOneConstantTwice) {
+  // Regression: cleaning up after the fold visited the constant twice and
+  // read it after erasing it.
+  TestModule tm;
+  Value *x = tm.fn->addArg(f32({B(), N(4)}), "x");
+  Builder b = tm.builder();
+  Value *two = b.constant(f32({}), 2.0);
+  Value *t = b.tanh(two);
+  b.ret({b.sub(x, b.sub(two, two)), b.add(t, two)});
+  ASSERT_TRUE(runPipeline(tm.module, "canonicalize"));
+  EXPECT_EQ(ret(tm, 0), x);
+  // tanh(2) rounded to f32, plus 2, rounded to f32.
+  float tanh2 = static_cast<float>(std::tanh(2.0));
+  EXPECT_EQ(splatOf(ret(tm, 1)), double(static_cast<float>(tanh2 + 2.0)));
+  EXPECT_EQ(numOps(tm.fn->body()), 2u);
+}
+
 TEST(Canonicalize, AppliesInsideScanBodies) {
   TestModule tm;
   Value *xs = tm.fn->addArg(f32({T(), B(), N(4)}), "xs");
