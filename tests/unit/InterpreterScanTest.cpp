@@ -391,4 +391,39 @@ TEST(InterpreterScan, NestedScanRebindsItsBodyEachOuterStep) {
   EXPECT_TRUE(near((*r)[1], tf({2, 1}, {196, 18})));
 }
 
+TEST(InterpreterScan, MalformedScansAreErrorsNotCrashes) {
+  // Scans assembled by hand, bypassing the Builder's checks.
+  auto make = [](AttrMap attrs, unsigned bodyArgs, bool yieldCarry) {
+    auto fn = std::make_unique<Function>("bad");
+    Value *xs = fn->addArg(f32t({N(2), N(1), N(1)}), "xs");
+    Value *h0 = fn->addArg(f32t({N(1), N(1)}), "h0");
+    Builder b(&fn->body());
+    Operation *scan = b.createUnchecked(OpKind::Scan, {xs, h0},
+                                        {f32t({N(1), N(1)})}, std::move(attrs));
+    Block *body = scan->addRegion();
+    for (unsigned i = 0; i < bodyArgs; ++i)
+      body->addArg(f32t({N(1), N(1)}));
+    Builder in(body);
+    in.yield(yieldCarry ? std::vector<Value *>{body->arg(0)}
+                        : std::vector<Value *>{});
+    b.ret({scan->result(0)});
+    return fn;
+  };
+  std::vector<Tensor> args{Tensor(DType::F32, {2, 1, 1}),
+                           Tensor(DType::F32, {1, 1})};
+  AttrMap good{{"num_seq", int64_t(1)},
+               {"num_carry", int64_t(1)},
+               {"num_capture", int64_t(0)}};
+  EXPECT_TRUE(interpret(*make(good, 2, true), args));
+  AttrMap noSeq = good;
+  noSeq["num_seq"] = int64_t(0);
+  EXPECT_NE(runError(*make(noSeq, 2, true), args).find("attributes describe"),
+            std::string::npos);
+  EXPECT_NE(runError(*make(good, 1, true), args).find("body has 1 arguments"),
+            std::string::npos);
+  EXPECT_NE(runError(*make(good, 2, false), args)
+                .find("body yields 0 values, expected 1"),
+            std::string::npos);
+}
+
 } // namespace
