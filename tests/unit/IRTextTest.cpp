@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 using namespace rnnc::ir;
@@ -281,6 +283,60 @@ TEST(IRText, RegionNestingIsBounded) {
   EXPECT_FALSE(parse(text, diags));
   EXPECT_NE(diags.str().find("regions are nested too deeply"),
             std::string::npos);
+}
+
+TEST(IRText, EveryAttributeKindRoundTrips) {
+  Module module;
+  Function *fn = module.addFunction(std::make_unique<Function>("f"));
+  AttrMap attrs{
+      {"i", int64_t(-5)},
+      {"big", std::numeric_limits<int64_t>::min()},
+      {"f", 0.1},
+      {"b", false},
+      {"s", std::string("a\"b\\c")},
+      {"l", std::vector<int64_t>{}},
+      {"l2", std::vector<int64_t>{3, -1}},
+      {"d", DenseFloats{{std::numeric_limits<double>::infinity(),
+                         -std::numeric_limits<double>::infinity(), -0.0}}},
+      {"n", std::numeric_limits<double>::quiet_NaN()}};
+  Value *x = fn->addArg(f32({N(1)}), "x", attrs);
+  Builder b(&fn->body());
+  b.ret({x});
+  std::string text = toString(module);
+  Diagnostics diags;
+  auto parsed = parse(text, diags);
+  ASSERT_TRUE(parsed) << diags.str() << text;
+  const AttrMap &got = parsed->functions()[0]->argAttrs(0);
+  ASSERT_EQ(got.size(), attrs.size());
+  for (const auto &[name, value] : attrs) {
+    ASSERT_TRUE(got.count(name)) << name;
+    if (name == "n") {
+      ASSERT_TRUE(std::holds_alternative<double>(got.at(name)));
+      EXPECT_TRUE(std::isnan(std::get<double>(got.at(name))));
+      continue;
+    }
+    EXPECT_TRUE(got.at(name) == value) << name << " in " << text;
+  }
+  EXPECT_EQ(toString(*parsed), text);
+}
+
+TEST(IRText, CrLfLineEndingsAndCommentsParse) {
+  Diagnostics diags;
+  auto module = parse("// header\r\nfunc @f(%a: f32[B]) -> (f32[B]) {\r\n"
+                      "  %t = tanh(%a) : f32[B] // why\r\n"
+                      "  return(%t)\r\n}\r\n",
+                      diags);
+  ASSERT_TRUE(module) << diags.str();
+  EXPECT_EQ(module->functions()[0]->body().ops().front()->loc().line, 3u);
+  EXPECT_EQ(module->functions()[0]->body().ops().front()->loc().col, 8u);
+}
+
+TEST(IRText, EmptyModuleParsesAndPrintsNothing) {
+  Diagnostics diags;
+  auto module = parse("  // only a comment\n", diags);
+  ASSERT_TRUE(module) << diags.str();
+  EXPECT_TRUE(module->functions().empty());
+  EXPECT_EQ(toString(*module), "");
 }
 
 /// Random byte edits of valid IR: the parser must either succeed (and then
