@@ -15,10 +15,12 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 namespace rnnc {
@@ -376,14 +378,19 @@ std::string serializeNpy(const Tensor &t) {
 }
 
 Result<Tensor> readNpy(const std::string &path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return makeError(path + ": is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return makeError(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)),
-                    std::istreambuf_iterator<char>());
-  if (in.bad())
+  // Streaming the buffer turns a read error into a failed stream; the
+  // istreambuf_iterator constructor would throw (e.g. on a directory).
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (in.bad() || bytes.bad())
     return makeError(path + ": read error");
-  return parseNpy(bytes, path);
+  return parseNpy(bytes.str(), path);
 }
 
 Status writeNpy(const std::string &path, const Tensor &t) {
