@@ -13,9 +13,9 @@
 #include "tools/rnn-opt/Options.h"
 #include "tools/rnn-opt/RunFunction.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 using namespace rnnc;
@@ -55,19 +55,23 @@ static void printHelp(std::ostream &os) {
 }
 
 static Result<std::string> readInput(const std::string &path) {
+  std::ostringstream ss;
   if (path == "-") {
-    std::ostringstream ss;
     ss << std::cin.rdbuf();
     return ss.str();
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return makeError("input '" + path + "' is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return makeError("cannot open input file '" + path + "'");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  if (in.bad())
+  // Streaming the buffer (rather than istreambuf_iterator) turns read
+  // errors into a failed stream instead of an exception.
+  ss << in.rdbuf();
+  if (in.bad() || ss.bad())
     return makeError("cannot read input file '" + path + "'");
-  return text;
+  return ss.str();
 }
 
 int main(int argc, char **argv) {
