@@ -1,0 +1,46 @@
+//===- frontend/Lowering.h - From the syntax tree to IR --------*- C++ -*-===//
+//
+// Lowers every model of a checked Program to one IR function (named after the
+// model) and describes its calling convention in a ModelInfo (ModelInfo.h).
+// Each application of a cell to a sequence becomes one `scan` whose body is the
+// cell's step, instantiated with the sizes bound at that application; this is
+// where shapes and sizes are checked, with notes saying where a size was bound.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_FRONTEND_LOWERING_H
+#define RNNC_FRONTEND_LOWERING_H
+
+#include "frontend/AST.h"
+#include "frontend/ModelInfo.h"
+#include "ir/Diagnostics.h"
+#include "ir/Function.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rnnc::frontend {
+
+struct LowerOptions {
+  /// Size bindings from the command line (`--set V=65`); they override
+  /// defaults in the model header.
+  std::map<std::string, int64_t> sizes;
+};
+
+struct LoweredProgram {
+  std::unique_ptr<ir::Module> module;
+  /// One per model, in source order, matching the module's functions.
+  std::vector<ModelInfo> models;
+};
+
+/// Lowers `program` (already through checkProgram). Returns nothing if any
+/// error was reported.
+std::optional<LoweredProgram> lowerProgram(const Program &program,
+                                           const LowerOptions &options,
+                                           ir::Diagnostics &diags);
+
+} // namespace rnnc::frontend
+
+#endif // RNNC_FRONTEND_LOWERING_H

@@ -1,0 +1,117 @@
+//===- frontend/ModelInfo.h - What the driver needs to call a model -*- C++
+//-*-===//
+//
+// The lowering turns each model into one IR function named after the model and
+// describes its calling convention here, so the driver (run, train, sample,
+// compile) binds arguments by role instead of guessing from positions.
+//
+// Arguments, in this order, each with an arg attribute `role`:
+//   1. inputs, role "input": a token sequence is i32[T,B], an f32 sequence
+//      f32[T,B,F], a per-sequence token i32[B], a per-sequence f32 f32[B,F];
+//   2. `lengths: i32[B]`, role "lengths", present when the model has a
+//      sequence input: row b holds steps t < lengths[b] (pass T for every row
+//      when unpadded). Scans, pooling and losses use it, so padding never
+//      changes a result;
+//   3. targets, role "target" (typed like inputs);
+//   4. the initial carried state of every cell application, role "state",
+//      f32[B,H], named `<layer>.<state>0` (e.g. `h1.h0`, `h1.c0`);
+//   5. parameters, role "param" and `param = true`, named `<layer>.<param>`
+//      (e.g. `h1.Wi`, `logits.weight`).
+// Results: the loss (f32[], when the model has one), then the declared outputs
+// in order, then the final carried state of every cell application in the
+// order of the state arguments (role "final_state", named `<layer>.<state>`).
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_FRONTEND_MODELINFO_H
+#define RNNC_FRONTEND_MODELINFO_H
+
+#include "ir/Types.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rnnc::frontend {
+
+/// How a parameter starts: recorded, not sampled (the runtime samples).
+struct InitSpec {
+  enum class Kind { None, Constant, Uniform, Normal };
+  Kind kind = Kind::None;
+  double value = 0;            // Constant
+  double low = 0, high = 0;    // Uniform
+  double mean = 0, stddev = 1; // Normal
+  /// "constant(1)", "uniform(-0.0625, 0.0625)", "normal(0, 1)", "none".
+  std::string str() const;
+
+  static InitSpec constant(double v) {
+    InitSpec s;
+    s.kind = Kind::Constant;
+    s.value = v;
+    return s;
+  }
+  static InitSpec uniform(double lo, double hi) {
+    InitSpec s;
+    s.kind = Kind::Uniform;
+    s.low = lo;
+    s.high = hi;
+    return s;
+  }
+  static InitSpec normal(double mean, double stddev) {
+    InitSpec s;
+    s.kind = Kind::Normal;
+    s.mean = mean;
+    s.stddev = stddev;
+    return s;
+  }
+};
+
+/// One argument or result of the lowered function.
+struct SlotInfo {
+  std::string name;
+  /// "input", "lengths", "target", "state", "param"; for results "loss",
+  /// "output", "final_state".
+  std::string role;
+  ir::TensorType type;
+  /// Params only.
+  InitSpec init;
+};
+
+/// An optimizer call in a train block: `optimizer adam(lr = 2e-3)`.
+struct OptimizerSpec {
+  std::string name;
+  std::map<std::string, double> args;
+};
+
+/// The train block's defaults; settings absent from the file are absent here.
+struct TrainConfig {
+  bool present = false;
+  OptimizerSpec optimizer;
+  /// Numeric settings: clip_norm, batch, bptt, epochs, lr, ...
+  std::map<std::string, double> settings;
+};
+
+/// A dropout layer (identity at inference); training adds the masks.
+struct DropoutSite {
+  std::string name;
+  double p = 0;
+};
+
+struct ModelInfo {
+  std::string name;
+  std::vector<SlotInfo> args;
+  std::vector<SlotInfo> results;
+  TrainConfig train;
+  /// Every size parameter of the model and its bound value.
+  std::map<std::string, int64_t> sizes;
+  std::vector<DropoutSite> dropouts;
+
+  /// Index of the argument with this name, or -1.
+  int argIndex(const std::string &name) const;
+  /// A human-readable summary (`rnnc ir --emit=info`).
+  std::string str() const;
+};
+
+} // namespace rnnc::frontend
+
+#endif // RNNC_FRONTEND_MODELINFO_H

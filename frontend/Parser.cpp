@@ -1,0 +1,709 @@
+//===- frontend/Parser.cpp - Recursive-descent parser for .rnn ------------===//
+//
+// Statements end at a newline (or at the '}' closing their block). A failed
+// parse method reports one error and returns false/null; its caller skips the
+// rest of the statement, so errors do not cascade.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/Parser.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <functional>
+
+namespace rnnc::frontend {
+
+namespace {
+
+class Parser {
+public:
+  Parser(std::shared_ptr<const std::string> file, std::string_view source,
+         ir::Diagnostics &diags, bool isPrelude)
+      : file(std::move(file)), toks(lex(source)), diags(diags),
+        isPrelude(isPrelude) {}
+
+  void parseFile(Program &program);
+
+private:
+  // --- Token helpers -------------------------------------------------------
+  const Token &cur() const { return toks[pos]; }
+  const Token &peek(size_t n = 1) const {
+    return toks[std::min(pos + n, toks.size() - 1)];
+  }
+  bool is(TokenKind k) const { return cur().kind == k; }
+  bool isKeyword(std::string_view kw) const {
+    return is(TokenKind::Ident) && cur().text == kw;
+  }
+  void advance() {
+    if (pos + 1 < toks.size())
+      ++pos;
+  }
+  bool consumeIf(TokenKind k) {
+    if (!is(k))
+      return false;
+    advance();
+    return true;
+  }
+  Location loc(const Token &t) const { return Location{file, t.line, t.col}; }
+  Location here() const { return loc(cur()); }
+
+  bool error(const Location &l, std::string message) {
+    if (!stopped)
+      diags.error(l, std::move(message));
+    if (++numErrors >= kMaxParseErrors && !stopped) {
+      diags.note(l, "too many syntax errors; stopping here");
+      stopped = true;
+    }
+    return false;
+  }
+  /// "expected X, found Y" at the current token.
+  bool expected(const std::string &what) {
+    std::string found;
+    if (is(TokenKind::Ident) || is(TokenKind::Integer) || is(TokenKind::Float))
+      found = "'" + std::string(cur().text) + "'";
+    else if (is(TokenKind::Error))
+      found = "invalid character '" + printable(cur().text) + "'";
+    else
+      found = tokenKindName(cur().kind);
+    return error(here(), "expected " + what + ", found " + found);
+  }
+  static std::string printable(std::string_view text) {
+    std::string s;
+    for (char c : text) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        static const char *hex = "0123456789abcdef";
+        s += "\\x";
+        s += hex[u >> 4];
+        s += hex[u & 15];
+      } else {
+        s += c;
+      }
+    }
+    return s;
+  }
+  bool expect(TokenKind k, const std::string &what) {
+    if (consumeIf(k))
+      return true;
+    return expected(what);
+  }
+  bool expectIdent(std::string &name, Location &l, const std::string &what) {
+    if (!is(TokenKind::Ident))
+      return expected(what);
+    name = std::string(cur().text);
+    l = here();
+    advance();
+    return true;
+  }
+  void skipNewlines() {
+    while (is(TokenKind::Newline))
+      advance();
+  }
+  /// Skips the rest of a statement: up to (not past) a newline or '}'.
+  void skipStatement() {
+    while (!is(TokenKind::Eof) && !is(TokenKind::Newline) &&
+           !is(TokenKind::RBrace))
+      advance();
+  }
+  /// Skips to the next top-level declaration keyword at a line start.
+  void skipToDeclaration() {
+    while (!is(TokenKind::Eof)) {
+      advance();
+      const Token &prev = toks[pos - 1];
+      if ((prev.kind == TokenKind::Newline || prev.kind == TokenKind::RBrace) &&
+          (isKeyword("cell") || isKeyword("model") || isKeyword("train")))
+        return;
+    }
+  }
+  /// A statement must end here: at a newline, '}' or the end of file.
+  bool endOfStatement() {
+    if (is(TokenKind::Newline) || is(TokenKind::RBrace) || is(TokenKind::Eof))
+      return true;
+    return expected("end of line");
+  }
+
+  // --- Grammar ---------------------------------------------------------------
+  bool parseCell(Program &program);
+  bool parseCellInput(CellInput &in);
+  bool parseVarGroups(std::vector<VarDecl> &out);
+  bool parseShape(Shape &shape);
+  DimExprPtr parseDimExpr();
+  DimExprPtr parseDimTerm();
+  DimExprPtr parseDimAtom();
+  bool parseModel(Program &program);
+  bool parseModelStmt(ModelDecl &model);
+  bool parseDataType(DataType &type);
+  bool parseTrain(Program &program);
+  bool parseAssign(Assign &assign);
+  bool parseSignedNumber(double &value);
+  ExprPtr parseExpr();
+  ExprPtr parseAdditive();
+  ExprPtr parseMultiplicative();
+  ExprPtr parseUnary();
+  ExprPtr parsePrimary();
+  bool parseArgs(Expr &call);
+  template <typename Body> bool parseBlock(const std::string &what, Body body);
+
+  /// Guards recursion: false (with an error) past kMaxNestingDepth.
+  struct DepthGuard {
+    Parser &p;
+    bool ok;
+    explicit DepthGuard(Parser &p) : p(p), ok(++p.depth <= kMaxNestingDepth) {
+      if (!ok && !p.reportedDepth) {
+        p.reportedDepth = true;
+        p.error(p.here(), "nesting is too deep (more than " +
+                              std::to_string(kMaxNestingDepth) + " levels)");
+      }
+    }
+    ~DepthGuard() { --p.depth; }
+  };
+
+  std::shared_ptr<const std::string> file;
+  std::vector<Token> toks;
+  size_t pos = 0;
+  ir::Diagnostics &diags;
+  bool isPrelude;
+  unsigned depth = 0;
+  bool reportedDepth = false;
+  unsigned numErrors = 0;
+  bool stopped = false;
+};
+
+/// file ::= (cellDecl | modelDecl | trainDecl)* EOF
+void Parser::parseFile(Program &program) {
+  while (!stopped) {
+    skipNewlines();
+    if (is(TokenKind::Eof))
+      return;
+    reportedDepth = false;
+    bool ok;
+    if (isKeyword("cell"))
+      ok = parseCell(program);
+    else if (isKeyword("model"))
+      ok = parseModel(program);
+    else if (isKeyword("train"))
+      ok = parseTrain(program);
+    else
+      ok = expected("'cell', 'model' or 'train'");
+    if (!ok)
+      skipToDeclaration();
+  }
+}
+
+/// block ::= '{' (statement NEWLINE)* '}'
+/// Calls body() at the start of each statement; on its failure skips the
+/// statement. Reports an unterminated block at the end of the file.
+template <typename Body>
+bool Parser::parseBlock(const std::string &what, Body body) {
+  Location open = here();
+  if (!expect(TokenKind::LBrace, "'{' to open the " + what))
+    return false;
+  while (!stopped) {
+    skipNewlines();
+    if (consumeIf(TokenKind::RBrace))
+      return true;
+    if (is(TokenKind::Eof)) {
+      error(here(), "expected '}' to close the " + what);
+      diags.note(open, "the block opened here");
+      return true;
+    }
+    reportedDepth = false;
+    if (!body() || !endOfStatement())
+      skipStatement();
+  }
+  return true;
+}
+
+/// cellDecl ::= 'cell' IDENT '(' cellInput (',' cellInput)* ')'
+///              '->' IDENT ':' shape block
+/// cellStmt ::= 'state' varGroups | 'param' varGroups | assignment
+bool Parser::parseCell(Program &program) {
+  CellDecl cell;
+  cell.loc = here();
+  cell.fromPrelude = isPrelude;
+  advance(); // 'cell'
+  if (!expectIdent(cell.name, cell.loc, "a cell name after 'cell'"))
+    return false;
+  if (!expect(TokenKind::LParen, "'(' after the cell name"))
+    return false;
+  do {
+    CellInput in;
+    if (!parseCellInput(in))
+      return false;
+    cell.inputs.push_back(std::move(in));
+  } while (consumeIf(TokenKind::Comma));
+  if (!expect(TokenKind::RParen, "')' after the cell inputs"))
+    return false;
+  if (!expect(TokenKind::Arrow,
+              "'->' and the cell's output, as in '-> h: [H]'"))
+    return false;
+  if (!expectIdent(cell.output.name, cell.output.loc, "the output's name"))
+    return false;
+  if (!expect(TokenKind::Colon, "':' after the output's name") ||
+      !parseShape(cell.output.shape))
+    return false;
+  bool ok = parseBlock("body of cell '" + cell.name + "'", [&]() {
+    if (isKeyword("state") && peek().kind == TokenKind::Ident) {
+      advance();
+      return parseVarGroups(cell.states);
+    }
+    if (isKeyword("param") && peek().kind == TokenKind::Ident) {
+      advance();
+      return parseVarGroups(cell.params);
+    }
+    Assign a;
+    if (!parseAssign(a))
+      return false;
+    cell.body.push_back(std::move(a));
+    return true;
+  });
+  program.cells.push_back(std::move(cell));
+  return ok;
+}
+
+/// cellInput ::= IDENT ':' (shape | 'seq' '[' shape ']')
+bool Parser::parseCellInput(CellInput &in) {
+  if (!expectIdent(in.name, in.loc, "an input name"))
+    return false;
+  if (!expect(TokenKind::Colon, "':' after the input's name"))
+    return false;
+  if (isKeyword("seq")) {
+    advance();
+    in.isSeq = true;
+    if (!expect(TokenKind::LBracket, "'[' after 'seq'") ||
+        !parseShape(in.shape) ||
+        !expect(TokenKind::RBracket, "']' to close 'seq['"))
+      return false;
+    return true;
+  }
+  return parseShape(in.shape);
+}
+
+/// varGroups ::= varGroup (',' varGroup)*
+/// varGroup  ::= IDENT (',' IDENT)* ':' shape ('=' signedNumber)?
+bool Parser::parseVarGroups(std::vector<VarDecl> &out) {
+  do {
+    std::vector<VarDecl> group;
+    do {
+      VarDecl v;
+      if (!expectIdent(v.name, v.loc, "a name"))
+        return false;
+      group.push_back(std::move(v));
+    } while (consumeIf(TokenKind::Comma));
+    if (!expect(TokenKind::Colon,
+                "':' and a shape after '" + group.back().name + "'"))
+      return false;
+    Shape shape;
+    if (!parseShape(shape))
+      return false;
+    std::optional<double> init;
+    if (consumeIf(TokenKind::Equal)) {
+      double value = 0;
+      if (!parseSignedNumber(value))
+        return false;
+      init = value;
+    }
+    for (VarDecl &v : group) {
+      v.shape.loc = shape.loc;
+      for (const DimExprPtr &d : shape.dims) {
+        // Each declaration gets its own copy of the shape.
+        std::function<DimExprPtr(const DimExpr &)> copy =
+            [&](const DimExpr &e) {
+              auto c = std::make_unique<DimExpr>();
+              c->kind = e.kind;
+              c->value = e.value;
+              c->name = e.name;
+              c->loc = e.loc;
+              if (e.lhs)
+                c->lhs = copy(*e.lhs);
+              if (e.rhs)
+                c->rhs = copy(*e.rhs);
+              return c;
+            };
+        v.shape.dims.push_back(copy(*d));
+      }
+      v.init = init;
+      out.push_back(std::move(v));
+    }
+  } while (consumeIf(TokenKind::Comma));
+  return true;
+}
+
+/// signedNumber ::= '-'? (INTEGER | FLOAT)
+bool Parser::parseSignedNumber(double &value) {
+  bool neg = consumeIf(TokenKind::Minus);
+  if (!is(TokenKind::Integer) && !is(TokenKind::Float))
+    return expected("a number");
+  errno = 0;
+  value = std::strtod(std::string(cur().text).c_str(), nullptr);
+  if (errno == ERANGE)
+    return error(here(),
+                 "number '" + std::string(cur().text) + "' is out of range");
+  if (neg)
+    value = -value;
+  advance();
+  return true;
+}
+
+/// shape ::= '[' (dimExpr (',' dimExpr)*)? ']'
+bool Parser::parseShape(Shape &shape) {
+  shape.loc = here();
+  if (!expect(TokenKind::LBracket, "a shape such as '[H]'"))
+    return false;
+  if (consumeIf(TokenKind::RBracket))
+    return true;
+  do {
+    DimExprPtr d = parseDimExpr();
+    if (!d)
+      return false;
+    shape.dims.push_back(std::move(d));
+  } while (consumeIf(TokenKind::Comma));
+  return expect(TokenKind::RBracket, "',' or ']' in the shape");
+}
+
+/// dimExpr ::= dimTerm (('+' | '-') dimTerm)*
+DimExprPtr Parser::parseDimExpr() {
+  DepthGuard guard(*this);
+  if (!guard.ok)
+    return nullptr;
+  DimExprPtr lhs = parseDimTerm();
+  while (lhs && (is(TokenKind::Plus) || is(TokenKind::Minus))) {
+    auto node = std::make_unique<DimExpr>();
+    node->kind = is(TokenKind::Plus) ? DimExpr::Kind::Add : DimExpr::Kind::Sub;
+    node->loc = lhs->loc;
+    advance();
+    node->lhs = std::move(lhs);
+    node->rhs = parseDimTerm();
+    if (!node->rhs)
+      return nullptr;
+    lhs = std::move(node);
+  }
+  return lhs;
+}
+
+/// dimTerm ::= dimAtom ('*' dimAtom)*
+DimExprPtr Parser::parseDimTerm() {
+  DimExprPtr lhs = parseDimAtom();
+  while (lhs && is(TokenKind::Star)) {
+    advance();
+    auto node = std::make_unique<DimExpr>();
+    node->kind = DimExpr::Kind::Mul;
+    node->loc = lhs->loc;
+    node->lhs = std::move(lhs);
+    node->rhs = parseDimAtom();
+    if (!node->rhs)
+      return nullptr;
+    lhs = std::move(node);
+  }
+  return lhs;
+}
+
+/// dimAtom ::= INTEGER | IDENT | '(' dimExpr ')'
+DimExprPtr Parser::parseDimAtom() {
+  auto node = std::make_unique<DimExpr>();
+  node->loc = here();
+  if (is(TokenKind::Integer)) {
+    errno = 0;
+    long long v = std::strtoll(std::string(cur().text).c_str(), nullptr, 10);
+    if (errno == ERANGE || v > (1LL << 40)) {
+      error(here(), "size '" + std::string(cur().text) + "' is too large");
+      return nullptr;
+    }
+    node->kind = DimExpr::Kind::Int;
+    node->value = v;
+    advance();
+    return node;
+  }
+  if (is(TokenKind::Ident)) {
+    node->kind = DimExpr::Kind::Name;
+    node->name = std::string(cur().text);
+    advance();
+    return node;
+  }
+  if (consumeIf(TokenKind::LParen)) {
+    DimExprPtr inner = parseDimExpr();
+    if (!inner || !expect(TokenKind::RParen, "')' in the size expression"))
+      return nullptr;
+    return inner;
+  }
+  expected("a size (an integer or a size name)");
+  return nullptr;
+}
+
+/// modelDecl ::= 'model' IDENT '(' (sizeParam (',' sizeParam)*)? ')' block
+/// sizeParam ::= IDENT ('=' INTEGER)?
+bool Parser::parseModel(Program &program) {
+  ModelDecl model;
+  model.loc = here();
+  advance(); // 'model'
+  if (!expectIdent(model.name, model.loc, "a model name after 'model'"))
+    return false;
+  if (!expect(TokenKind::LParen, "'(' and the model's size parameters"))
+    return false;
+  if (!is(TokenKind::RParen)) {
+    do {
+      SizeParam s;
+      if (!expectIdent(s.name, s.loc, "a size parameter name"))
+        return false;
+      if (consumeIf(TokenKind::Equal)) {
+        if (!is(TokenKind::Integer))
+          return expected("an integer default for size '" + s.name + "'");
+        errno = 0;
+        long long v =
+            std::strtoll(std::string(cur().text).c_str(), nullptr, 10);
+        if (errno == ERANGE || v > (1LL << 40))
+          return error(here(),
+                       "size '" + std::string(cur().text) + "' is too large");
+        s.defaultValue = v;
+        advance();
+      }
+      model.sizes.push_back(std::move(s));
+    } while (consumeIf(TokenKind::Comma));
+  }
+  if (!expect(TokenKind::RParen, "',' or ')' after the size parameters"))
+    return false;
+  bool ok = parseBlock("body of model '" + model.name + "'",
+                       [&]() { return parseModelStmt(model); });
+  program.models.push_back(std::move(model));
+  return ok;
+}
+
+/// modelStmt ::= 'input' IDENT ':' dataType | 'target' IDENT ':' dataType
+///             | 'loss' expr | 'output' expr | assignment
+bool Parser::parseModelStmt(ModelDecl &model) {
+  ModelStmt s;
+  s.loc = here();
+  // Keywords are contextual: `loss = ...` still assigns a value named loss.
+  bool keyword =
+      peek().kind != TokenKind::Equal && peek().kind != TokenKind::Comma;
+  if (keyword && (isKeyword("input") || isKeyword("target"))) {
+    s.kind =
+        isKeyword("input") ? ModelStmt::Kind::Input : ModelStmt::Kind::Target;
+    advance();
+    Location l;
+    if (!expectIdent(s.name, l, "a name"))
+      return false;
+    s.loc = l;
+    if (!expect(TokenKind::Colon, "':' and a type such as 'seq[token[V]]'") ||
+        !parseDataType(s.type))
+      return false;
+  } else if (keyword && (isKeyword("loss") || isKeyword("output"))) {
+    s.kind =
+        isKeyword("loss") ? ModelStmt::Kind::Loss : ModelStmt::Kind::Output;
+    advance();
+    s.expr = parseExpr();
+    if (!s.expr)
+      return false;
+  } else {
+    s.kind = ModelStmt::Kind::Assign;
+    if (!parseAssign(s.assign))
+      return false;
+  }
+  model.stmts.push_back(std::move(s));
+  return true;
+}
+
+/// dataType ::= 'seq' '[' elemType ']' | elemType
+/// elemType ::= ('token' | 'f32') shape
+bool Parser::parseDataType(DataType &type) {
+  type.loc = here();
+  bool seq = isKeyword("seq");
+  if (seq) {
+    advance();
+    type.isSeq = true;
+    if (!expect(TokenKind::LBracket, "'[' after 'seq'"))
+      return false;
+  }
+  if (isKeyword("token"))
+    type.isToken = true;
+  else if (!isKeyword("f32"))
+    return expected("'token[...]' or 'f32[...]'");
+  advance();
+  if (!parseShape(type.shape))
+    return false;
+  if (type.isToken && type.shape.dims.size() != 1)
+    return error(type.shape.loc, "a token type has exactly one size, its "
+                                 "vocabulary, as in 'token[V]'");
+  if (seq && !expect(TokenKind::RBracket, "']' to close 'seq['"))
+    return false;
+  return true;
+}
+
+/// trainDecl ::= 'train' '{' (IDENT expr NEWLINE)* '}'
+bool Parser::parseTrain(Program &program) {
+  TrainDecl train;
+  train.loc = here();
+  advance(); // 'train'
+  bool ok = parseBlock("train block", [&]() {
+    TrainSetting s;
+    if (!expectIdent(s.key, s.loc, "a setting name such as 'batch'"))
+      return false;
+    s.value = parseExpr();
+    if (!s.value)
+      return false;
+    train.settings.push_back(std::move(s));
+    return true;
+  });
+  program.trains.push_back(std::move(train));
+  return ok;
+}
+
+/// assignment ::= IDENT (',' IDENT)* '=' expr
+bool Parser::parseAssign(Assign &a) {
+  a.loc = here();
+  do {
+    std::string name;
+    Location l;
+    if (!expectIdent(name, l, "a statement"))
+      return false;
+    a.targets.push_back(std::move(name));
+    a.targetLocs.push_back(l);
+  } while (consumeIf(TokenKind::Comma));
+  if (!expect(TokenKind::Equal, "'=' in the assignment"))
+    return false;
+  a.value = parseExpr();
+  return a.value != nullptr;
+}
+
+/// expr ::= additive
+ExprPtr Parser::parseExpr() {
+  DepthGuard guard(*this);
+  if (!guard.ok)
+    return nullptr;
+  return parseAdditive();
+}
+
+static ExprPtr makeBinary(char op, ExprPtr lhs, ExprPtr rhs, Location l) {
+  auto e = std::make_unique<Expr>();
+  e->kind = Expr::Kind::Binary;
+  e->op = op;
+  e->loc = std::move(l);
+  e->lhs = std::move(lhs);
+  e->rhs = std::move(rhs);
+  return e;
+}
+
+/// additive ::= multiplicative (('+' | '-') multiplicative)*
+ExprPtr Parser::parseAdditive() {
+  ExprPtr lhs = parseMultiplicative();
+  while (lhs && (is(TokenKind::Plus) || is(TokenKind::Minus))) {
+    char op = is(TokenKind::Plus) ? '+' : '-';
+    Location l = here();
+    advance();
+    ExprPtr rhs = parseMultiplicative();
+    if (!rhs)
+      return nullptr;
+    lhs = makeBinary(op, std::move(lhs), std::move(rhs), l);
+  }
+  return lhs;
+}
+
+/// multiplicative ::= unary (('*' | '/' | '@') unary)*
+ExprPtr Parser::parseMultiplicative() {
+  ExprPtr lhs = parseUnary();
+  while (lhs &&
+         (is(TokenKind::Star) || is(TokenKind::Slash) || is(TokenKind::At))) {
+    char op = is(TokenKind::Star) ? '*' : is(TokenKind::Slash) ? '/' : '@';
+    Location l = here();
+    advance();
+    ExprPtr rhs = parseUnary();
+    if (!rhs)
+      return nullptr;
+    lhs = makeBinary(op, std::move(lhs), std::move(rhs), l);
+  }
+  return lhs;
+}
+
+/// unary ::= '-' unary | primary
+ExprPtr Parser::parseUnary() {
+  DepthGuard guard(*this);
+  if (!guard.ok)
+    return nullptr;
+  if (is(TokenKind::Minus)) {
+    auto e = std::make_unique<Expr>();
+    e->kind = Expr::Kind::Neg;
+    e->loc = here();
+    advance();
+    e->lhs = parseUnary();
+    if (!e->lhs)
+      return nullptr;
+    return e;
+  }
+  return parsePrimary();
+}
+
+/// primary ::= INTEGER | FLOAT | IDENT | IDENT '(' args? ')' | '(' expr ')'
+ExprPtr Parser::parsePrimary() {
+  auto e = std::make_unique<Expr>();
+  e->loc = here();
+  if (is(TokenKind::Integer) || is(TokenKind::Float)) {
+    e->kind = Expr::Kind::Number;
+    e->isInteger = is(TokenKind::Integer);
+    errno = 0;
+    e->number = std::strtod(std::string(cur().text).c_str(), nullptr);
+    if (errno == ERANGE) {
+      error(here(), "number '" + std::string(cur().text) + "' is out of range");
+      return nullptr;
+    }
+    advance();
+    return e;
+  }
+  if (is(TokenKind::Ident)) {
+    e->name = std::string(cur().text);
+    advance();
+    if (!is(TokenKind::LParen)) {
+      e->kind = Expr::Kind::Name;
+      return e;
+    }
+    advance();
+    e->kind = Expr::Kind::Call;
+    if (consumeIf(TokenKind::RParen))
+      return e;
+    if (!parseArgs(*e) ||
+        !expect(TokenKind::RParen, "',' or ')' after the argument"))
+      return nullptr;
+    return e;
+  }
+  if (consumeIf(TokenKind::LParen)) {
+    ExprPtr inner = parseExpr();
+    if (!inner || !expect(TokenKind::RParen, "')'"))
+      return nullptr;
+    return inner;
+  }
+  if (is(TokenKind::Error) && (cur().text[0] >= '0' && cur().text[0] <= '9')) {
+    error(here(), "invalid number '" + printable(cur().text) + "'");
+    return nullptr;
+  }
+  expected("an expression");
+  return nullptr;
+}
+
+/// args ::= arg (',' arg)*
+/// arg  ::= (IDENT '=')? expr
+bool Parser::parseArgs(Expr &call) {
+  do {
+    Arg a;
+    if (is(TokenKind::Ident) && peek().kind == TokenKind::Equal) {
+      a.keyword = std::string(cur().text);
+      a.keywordLoc = here();
+      advance();
+      advance();
+    }
+    a.value = parseExpr();
+    if (!a.value)
+      return false;
+    call.args.push_back(std::move(a));
+  } while (consumeIf(TokenKind::Comma));
+  return true;
+}
+
+} // namespace
+
+void parseSource(std::shared_ptr<const std::string> file,
+                 std::string_view source, Program &program,
+                 ir::Diagnostics &diags, bool isPrelude) {
+  Parser parser(std::move(file), source, diags, isPrelude);
+  parser.parseFile(program);
+}
+
+} // namespace rnnc::frontend

@@ -1,0 +1,57 @@
+//===- tools/rnnc/Command.h - rnnc's subcommands ---------------*- C++ -*-===//
+//
+// The driver is a dispatcher: `rnnc <command> [options]`. Each command lives
+// in its own file and registers here; later commands (run, train, sample,
+// compile) add one entry to allCommands() and one file.
+//
+// Exit codes: 0 success, 1 the model (or data) has errors, 2 bad usage.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_TOOLS_RNNC_COMMAND_H
+#define RNNC_TOOLS_RNNC_COMMAND_H
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace rnnc::driver {
+
+constexpr int kExitOk = 0;
+constexpr int kExitModelError = 1;
+constexpr int kExitUsage = 2;
+
+struct Command {
+  const char *name;
+  const char *summary;
+  /// The text of `rnnc <name> --help`.
+  const char *help;
+  /// Runs with the arguments after the command name.
+  int (*run)(const std::vector<std::string> &args);
+};
+
+const std::vector<Command> &allCommands();
+
+int runCheck(const std::vector<std::string> &args);
+int runIr(const std::vector<std::string> &args);
+
+/// Options every model-reading command shares.
+struct ModelOptions {
+  std::string file;
+  std::map<std::string, int64_t> sizes;
+  /// Command-specific flags left for the command: name -> value.
+  std::map<std::string, std::string> extra;
+};
+
+/// Parses `args`: one model file, `--set NAME=N` (repeatable), and the flags
+/// in `allowedExtra` (`--name=value` or `--name value`). On error prints one
+/// line to stderr and returns false.
+bool parseModelOptions(const std::vector<std::string> &args,
+                       const std::vector<std::string> &allowedExtra,
+                       const char *command, ModelOptions &out);
+
+/// Reads a whole file; false (with a message on stderr) if it cannot.
+bool readFile(const std::string &path, std::string &text);
+
+} // namespace rnnc::driver
+
+#endif // RNNC_TOOLS_RNNC_COMMAND_H

@@ -1,0 +1,53 @@
+//===- tools/rnnc/IrCommand.cpp - `rnnc ir`: print the AST or the IR ------===//
+#include "tools/rnnc/Command.h"
+
+#include "frontend/Frontend.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+
+#include <iostream>
+
+namespace rnnc::driver {
+
+int runIr(const std::vector<std::string> &args) {
+  ModelOptions opts;
+  if (!parseModelOptions(args, {"emit"}, "ir", opts))
+    return kExitUsage;
+  std::string emit = opts.extra.count("emit") ? opts.extra["emit"] : "ir";
+  if (emit != "ast" && emit != "ir" && emit != "info") {
+    std::cerr << "rnnc ir: error: --emit must be ast, ir or info, got '" << emit
+              << "'\n";
+    return kExitUsage;
+  }
+  std::string text;
+  if (!readFile(opts.file, text))
+    return kExitModelError;
+  ir::Diagnostics diags;
+  frontend::Program program;
+  if (emit == "ast") {
+    bool ok =
+        frontend::parseAndCheck(opts.file, std::move(text), program, diags);
+    diags.print(std::cerr);
+    if (!ok)
+      return kExitModelError;
+    frontend::dumpProgram(program, std::cout);
+    return kExitOk;
+  }
+  frontend::LowerOptions lower;
+  lower.sizes = opts.sizes;
+  auto lowered = frontend::compileSource(opts.file, std::move(text), lower,
+                                         diags, &program);
+  if (lowered)
+    ir::verifyModule(*lowered->module, diags);
+  diags.print(std::cerr);
+  if (!lowered || diags.hasErrors())
+    return kExitModelError;
+  if (emit == "info")
+    for (const frontend::ModelInfo &m : lowered->models)
+      std::cout << m.str();
+  else
+    ir::printModule(*lowered->module, std::cout);
+  return kExitOk;
+}
+
+} // namespace rnnc::driver
