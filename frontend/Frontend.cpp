@@ -14,10 +14,17 @@ bool parseAndCheck(const std::string &file, std::string text, Program &program,
   auto preludeName = diags.addSource(kPreludeFileName, std::string(prelude));
   parseSource(preludeName, prelude, program, diags, /*isPrelude=*/true);
   auto name = diags.addSource(file, text);
+  size_t modelsBefore = program.models.size();
   parseSource(name, text, program, diags);
-  if (diags.errorCount() != before)
+  if (diags.errorCount() != before || !checkProgram(program, diags))
     return false;
-  return checkProgram(program, diags);
+  if (program.models.size() == modelsBefore) {
+    diags.error(ir::Location{name, 1, 1},
+                "no model in this file; declare one with 'model name(...) "
+                "{ ... }'");
+    return false;
+  }
+  return true;
 }
 
 std::optional<LoweredProgram> compileSource(const std::string &file,

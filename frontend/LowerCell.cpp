@@ -343,6 +343,8 @@ Val Lowerer::applyCell(const CellDecl &cell, const Expr &call, Scope &scope,
           const std::vector<ir::Value *> &caps) -> ir::Builder::ScanBodyResult {
         b = &inner;
         Scope body;
+        const Scope *enclosing = cellScope;
+        cellScope = &body;
         body.cell = &cell;
         body.callSite = callLoc;
         body.sizes = cs.sizes;
@@ -430,6 +432,7 @@ Val Lowerer::applyCell(const CellDecl &cell, const Expr &call, Scope &scope,
         if (!bodyOk)
           result.nextCarries.assign(result.nextCarries.size(), nullptr);
         b = outer;
+        cellScope = enclosing;
         return result;
       });
   b = outer;

@@ -49,6 +49,8 @@ std::string describe(const Val &v) {
 Val Lowerer::fail(const Location &loc, const std::string &message,
                   const Scope *scope) {
   std::string key = loc.str() + message;
+  if (!scope)
+    scope = cellScope;
   if (reported.insert(key).second) {
     diags.error(loc, message);
     if (scope && scope->cell && scope->callSite.isKnown()) {

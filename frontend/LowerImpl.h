@@ -131,6 +131,8 @@ public:
   std::map<std::string, int> layerCounters;
   ir::Value *lengthsArg = nullptr;
   ir::Value *lossValue = nullptr;
+  /// The cell body being lowered, for notes on errors inside it.
+  const Scope *cellScope = nullptr;
   std::vector<ir::Value *> outputs;
   ModelInfo *info = nullptr;
   /// Cells currently being instantiated (guards against recursion that sema

@@ -430,7 +430,7 @@ DimExprPtr Parser::parseDimAtom() {
   return nullptr;
 }
 
-/// modelDecl ::= 'model' IDENT '(' (sizeParam (',' sizeParam)*)? ')' block
+/// modelDecl ::= 'model' IDENT ('(' (sizeParam (',' sizeParam)*)? ')')? block
 /// sizeParam ::= IDENT ('=' INTEGER)?
 bool Parser::parseModel(Program &program) {
   ModelDecl model;
@@ -438,9 +438,11 @@ bool Parser::parseModel(Program &program) {
   advance(); // 'model'
   if (!expectIdent(model.name, model.loc, "a model name after 'model'"))
     return false;
-  if (!expect(TokenKind::LParen, "'(' and the model's size parameters"))
-    return false;
-  if (!is(TokenKind::RParen)) {
+  // The size parameter list is optional: `model m { ... }`.
+  bool hasSizes = is(TokenKind::LParen);
+  if (hasSizes)
+    advance();
+  if (hasSizes && !is(TokenKind::RParen)) {
     do {
       SizeParam s;
       if (!expectIdent(s.name, s.loc, "a size parameter name"))
@@ -460,7 +462,8 @@ bool Parser::parseModel(Program &program) {
       model.sizes.push_back(std::move(s));
     } while (consumeIf(TokenKind::Comma));
   }
-  if (!expect(TokenKind::RParen, "',' or ')' after the size parameters"))
+  if (hasSizes &&
+      !expect(TokenKind::RParen, "',' or ')' after the size parameters"))
     return false;
   bool ok = parseBlock("body of model '" + model.name + "'",
                        [&]() { return parseModelStmt(model); });
