@@ -442,6 +442,8 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
 
   // Final function: arguments in calling-convention order.
   auto fn = std::make_unique<ir::Function>(model.name, model.loc);
+  // Results may be arguments themselves (`output x`): translate them too.
+  std::map<ir::Value *, ir::Value *> argFor;
   static const char *kOrder[] = {"input", "lengths", "target", "state",
                                  "param"};
   for (const char *role : kOrder)
@@ -453,13 +455,11 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
         attrs["param"] = true;
       ir::Value *arg = fn->addArg(p.slot.type, p.slot.name, attrs);
       p.placeholder->replaceAllUsesWith(arg);
+      argFor[p.placeholder] = arg;
       info->args.push_back(p.slot);
     }
   while (!scratch.body().empty())
     fn->body().append(scratch.body().take(scratch.body().ops().front().get()));
-  for (PendingArg &p : pendingArgs)
-    delete p.placeholder;
-  pendingArgs.clear();
 
   std::vector<ir::Value *> results;
   if (lossValue)
@@ -469,6 +469,12 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
     results.push_back(value);
     info->results.push_back(slot);
   }
+  for (ir::Value *&r : results)
+    if (argFor.count(r))
+      r = argFor[r];
+  for (PendingArg &p : pendingArgs)
+    delete p.placeholder;
+  pendingArgs.clear();
   b = nullptr;
   if (failed)
     return nullptr;

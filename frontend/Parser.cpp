@@ -619,10 +619,10 @@ ExprPtr Parser::parseMultiplicative() {
 
 /// unary ::= '-' unary | primary
 ExprPtr Parser::parseUnary() {
-  DepthGuard guard(*this);
-  if (!guard.ok)
-    return nullptr;
   if (is(TokenKind::Minus)) {
+    DepthGuard guard(*this);
+    if (!guard.ok)
+      return nullptr;
     auto e = std::make_unique<Expr>();
     e->kind = Expr::Kind::Neg;
     e->loc = here();
