@@ -29,6 +29,9 @@
 //   shape chains      reshape(reshape(x)) -> reshape(x) when the outer shape
 //                     copies no dims (no 0 entries); transpose(transpose(x))
 //                     -> transpose(x) by the composed perm (or x).
+//   scans             the final value of a carry the body passes through
+//                     unchanged is its init; a sequence or capture given
+//                     twice gets one body argument.
 //
 // Floating-point policy: folds are exact in IEEE arithmetic, with one
 // exception: signed zeros are not preserved (as with -fno-signed-zeros):
@@ -42,6 +45,7 @@
 #include "passes/Passes.h"
 
 #include "ir/Builder.h"
+#include "passes/ScanUtils.h"
 
 #include <algorithm>
 #include <cmath>
@@ -314,9 +318,50 @@ bool isIdentityPerm(const std::vector<int64_t> &perm) {
   return true;
 }
 
+/// Scan rewrites; true when the scan changed.
+///  - A carry the body passes through unchanged (its next value is its own
+///    argument) holds its init at every step, with or without lengths, so
+///    its final result is the init.
+///  - A sequence or capture given twice (the same operand) needs one body
+///    argument: uses of the second go to the first, which is removed.
+bool simplifyScan(Operation *scan) {
+  if (!scanIsWellFormed(*scan))
+    return false;
+  ScanLayout l = scanLayout(*scan);
+  Block &body = *scan->region(0);
+  Operation *yield = body.terminator();
+  unsigned numOut = yield->numOperands() - l.numCarry;
+  bool changed = false;
+  for (unsigned c = 0; c < l.numCarry; ++c) {
+    Value *final = scan->result(numOut + c);
+    if (yield->operand(c) == body.arg(l.numSeq + c) && final->hasUses()) {
+      final->replaceAllUsesWith(scan->operand(l.carryBegin() + c));
+      changed = true;
+    }
+  }
+  std::vector<bool> keep(body.numArgs(), true);
+  bool merged = false;
+  auto mergeDuplicates = [&](unsigned begin, unsigned count) {
+    for (unsigned i = begin; i < begin + count; ++i)
+      for (unsigned j = i + 1; j < begin + count && keep[i]; ++j)
+        if (keep[j] && scan->operand(j) == scan->operand(i)) {
+          body.arg(j)->replaceAllUsesWith(body.arg(i));
+          keep[j] = false;
+          merged = true;
+        }
+  };
+  mergeDuplicates(l.seqBegin(), l.numSeq);
+  mergeDuplicates(l.captureBegin(), l.numCapture);
+  if (merged)
+    eraseScanInputs(*scan, keep);
+  return changed || merged;
+}
+
 /// Rewrites in place that keep the op but simplify its operand (chains).
 /// Returns true when the op changed.
 bool simplifyInPlace(Operation *op) {
+  if (op->kind() == OpKind::Scan)
+    return simplifyScan(op);
   if (op->kind() == OpKind::Reshape) {
     Operation *inner = op->operand(0)->definingOp();
     if (!inner || inner->kind() != OpKind::Reshape)

@@ -31,6 +31,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/ScanUtils.h"
 
 #include <cassert>
 #include <tuple>
@@ -70,26 +71,10 @@ std::unordered_set<Value *> neededValues(Block &body,
 
 void dceBlock(Block &block);
 
-/// True when the scan's operands, body arguments, yield and results agree
-/// with its num_* attributes; DCE leaves a malformed scan's shape alone (the
-/// verifier reports it).
-bool scanIsWellFormed(const Operation &scan, const ScanLayout &l) {
-  if (scan.numRegions() != 1 || scan.numOperands() != l.numOperands())
-    return false;
-  const Block *body = scan.region(0);
-  const Operation *yield = body->terminator();
-  if (!yield || yield->kind() != OpKind::Yield)
-    return false;
-  if (body->numArgs() != l.numSeq + l.numCarry + l.numCapture)
-    return false;
-  return yield->numOperands() >= l.numCarry &&
-         scan.numResults() == yield->numOperands();
-}
-
 void simplifyScan(Operation &scan) {
   ScanLayout l = scanLayout(scan);
   Block &body = *scan.region(0);
-  if (!scanIsWellFormed(scan, l)) {
+  if (!scanIsWellFormed(scan)) {
     dceBlock(body);
     return;
   }
@@ -159,28 +144,7 @@ void simplifyScan(Operation &scan) {
     keepArg[a] = body.arg(a)->hasUses();
   }
 
-  std::vector<Value *> operands;
-  ScanLayout kept;
-  for (unsigned a = 0; a < keepArg.size(); ++a) {
-    if (!keepArg[a])
-      continue;
-    operands.push_back(scan.operand(a)); // argument a <-> operand a
-    if (a < l.carryBegin())
-      ++kept.numSeq;
-    else if (a < l.captureBegin())
-      ++kept.numCarry;
-    else
-      ++kept.numCapture;
-  }
-  if (l.hasLengths)
-    operands.push_back(scan.operand(l.lengthsIndex()));
-  scan.setOperands(operands);
-  for (unsigned a = keepArg.size(); a-- > 0;)
-    if (!keepArg[a])
-      body.eraseArg(a);
-  scan.setAttr("num_seq", static_cast<int64_t>(kept.numSeq));
-  scan.setAttr("num_carry", static_cast<int64_t>(kept.numCarry));
-  scan.setAttr("num_capture", static_cast<int64_t>(kept.numCapture));
+  eraseScanInputs(scan, keepArg);
 }
 
 /// Repeats simplifyScan while it shrinks the scan: narrowing a nested scan

@@ -285,4 +285,61 @@ TEST(Canonicalize, AppliesInsideScanBodies) {
   EXPECT_EQ(add->operand(1), body.arg(1));
 }
 
+TEST(Canonicalize, PassThroughCarryEndsAsItsInit) {
+  TestModule tm;
+  Value *xs = tm.fn->addArg(f32({T(), B(), N(4)}), "xs");
+  Value *h0 = tm.fn->addArg(f32({B(), N(4)}), "h0");
+  Value *k0 = tm.fn->addArg(f32({B(), N(4)}), "k0");
+  Value *len = tm.fn->addArg(TensorType::i32({B()}), "len");
+  Builder b = tm.builder();
+  Operation *scan =
+      b.scan({xs}, {h0, k0}, {}, len, false,
+             [](Builder &in, const Vals &x, const Vals &c, const Vals &) {
+               // k is read but never changed; h changes.
+               Value *hn = in.tanh(in.add(in.add(x[0], c[0]), c[1]));
+               return BodyResult{{hn, c[1]}, {hn}};
+             });
+  ASSERT_NE(scan, nullptr) << b.firstError();
+  // Results: [0] stacked h, [1] final h, [2] final k.
+  b.ret({scan->result(0), scan->result(1), scan->result(2)});
+  ASSERT_TRUE(runPipeline(tm.module, "canonicalize"));
+  EXPECT_EQ(ret(tm, 0), scan->result(0));
+  EXPECT_EQ(ret(tm, 1), scan->result(1)) << "h changes: not its init";
+  EXPECT_EQ(ret(tm, 2), k0);
+}
+
+TEST(Canonicalize, SequencesAndCapturesGivenTwiceShareAnArgument) {
+  TestModule tm;
+  Value *xs = tm.fn->addArg(f32({T(), B(), N(4)}), "xs");
+  Value *h0 = tm.fn->addArg(f32({B(), N(4)}), "h0");
+  Value *w = tm.fn->addArg(f32({N(4), N(4)}), "W");
+  Value *u = tm.fn->addArg(f32({N(4), N(4)}), "U");
+  Builder b = tm.builder();
+  // Sequences (xs, xs), carries (h0, h0) and captures (W, U, W).
+  Operation *scan =
+      b.scan({xs, xs}, {h0, h0}, {w, u, w}, nullptr, false,
+             [](Builder &in, const Vals &x, const Vals &c, const Vals &cap) {
+               Value *p =
+                   in.add(in.matmul(x[0], cap[0]), in.matmul(x[1], cap[2]));
+               Value *h = in.tanh(in.add(p, in.matmul(c[0], cap[1])));
+               Value *g = in.sigmoid(in.add(p, c[1]));
+               return BodyResult{{h, g}, {h}};
+             });
+  ASSERT_NE(scan, nullptr) << b.firstError();
+  b.ret({scan->result(0), scan->result(2)});
+  ASSERT_TRUE(runPipeline(tm.module, "canonicalize"));
+  ScanLayout l = scanLayout(*scan);
+  EXPECT_EQ(l.numSeq, 1u);
+  EXPECT_EQ(l.numCarry, 2u) << "equal inits, but carries evolve apart";
+  EXPECT_EQ(l.numCapture, 2u);
+  EXPECT_EQ(scan->operand(l.captureBegin()), w);
+  EXPECT_EQ(scan->operand(l.captureBegin() + 1), u);
+  expectScanConsistent(*scan);
+  // Both products now read the same step and weight arguments.
+  unsigned readsOfX = 0;
+  for (const Use &use : scan->region()->arg(0)->uses())
+    readsOfX += use.user->kind() == OpKind::MatMul;
+  EXPECT_EQ(readsOfX, 2u);
+}
+
 } // namespace

@@ -1,0 +1,32 @@
+//===- passes/ScanUtils.h - Edits of scan ops shared by passes --*- C++ -*-===//
+//
+// A scan's operands line up with its body arguments (sequence i <-> step
+// argument i, init c <-> carry argument c, capture j <-> capture argument j)
+// and its num_seq / num_carry / num_capture attributes count the groups.
+// Passes that narrow a scan (dce, canonicalize) keep all three in step here.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_PASSES_SCANUTILS_H
+#define RNNC_PASSES_SCANUTILS_H
+
+#include "ir/Operation.h"
+
+#include <vector>
+
+namespace rnnc::passes {
+
+/// True when the scan's operands, body arguments, yield and results agree
+/// with its num_* attributes. Passes leave a malformed scan alone (the
+/// verifier reports it).
+bool scanIsWellFormed(const ir::Operation &scan);
+
+/// Removes every body argument a with !keep[a] together with its operand,
+/// and updates the num_* attributes; the lengths operand stays. Each removed
+/// argument must be unused, and the final result of a removed carry must
+/// already be erased (Operation::eraseResult). `keep` has one entry per body
+/// argument.
+void eraseScanInputs(ir::Operation &scan, const std::vector<bool> &keep);
+
+} // namespace rnnc::passes
+
+#endif // RNNC_PASSES_SCANUTILS_H
