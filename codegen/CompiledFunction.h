@@ -1,0 +1,68 @@
+//===- codegen/CompiledFunction.h - A JIT-compiled ir::Function -*- C++ -*-===//
+//
+// The public face of codegen: compile() lowers an ir::Function to LLVM IR,
+// verifies and optimizes it at O3 for the host CPU, JIT-compiles it, and
+// returns a CompiledFunction whose run() mirrors ir::interpret: tensors in,
+// tensors out, symbolic dims bound from the argument shapes, and every
+// problem (a shape mismatch, an id out of range) a returned error. The
+// compiled code does not depend on the ir::Function afterwards.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_CODEGEN_COMPILEDFUNCTION_H
+#define RNNC_CODEGEN_COMPILEDFUNCTION_H
+
+#include "codegen/Lowering.h"
+#include "ir/Function.h"
+#include "runtime/Result.h"
+#include "runtime/Tensor.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rnnc::codegen {
+
+class Jit;
+
+struct CompileOptions {
+  /// LLVM optimization level, 0..3.
+  unsigned optLevel = 3;
+  /// Keep the LLVM IR text before and after optimization (for
+  /// `rnnc ir --emit=llvm` and for tests that inspect the vectorized code).
+  bool keepLLVMIR = false;
+  /// The target; empty fields mean the host's.
+  TargetSpec target;
+};
+
+class CompiledFunction {
+public:
+  ~CompiledFunction();
+  CompiledFunction(const CompiledFunction &) = delete;
+  CompiledFunction &operator=(const CompiledFunction &) = delete;
+
+  /// Runs the function on `args` (one tensor per argument, in order).
+  Result<std::vector<Tensor>> run(const std::vector<Tensor> &args) const;
+
+  const LoweredSignature &signature() const { return sig; }
+  /// The LLVM IR before / after optimization (empty unless keepLLVMIR).
+  const std::string &llvmIRBefore() const { return irBefore; }
+  const std::string &llvmIRAfter() const { return irAfter; }
+
+private:
+  friend Result<std::unique_ptr<CompiledFunction>>
+  compile(const ir::Function &fn, const CompileOptions &options);
+  CompiledFunction() = default;
+
+  std::unique_ptr<Jit> jit;
+  LoweredSignature sig;
+  LoweredFnPtr entry = nullptr;
+  std::string irBefore, irAfter;
+};
+
+/// Lowers, optimizes and JIT-compiles `fn`.
+Result<std::unique_ptr<CompiledFunction>>
+compile(const ir::Function &fn, const CompileOptions &options = {});
+
+} // namespace rnnc::codegen
+
+#endif // RNNC_CODEGEN_COMPILEDFUNCTION_H

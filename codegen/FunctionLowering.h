@@ -1,0 +1,149 @@
+//===- codegen/FunctionLowering.h - State of one function's lowering -*- C++ -*-===//
+//
+// Internal to codegen. FunctionLowering turns one ir::Function into LLVM IR:
+// FunctionLowering.cpp holds the driver (signature, buffers, op dispatch,
+// return) and the helpers every op uses (loops, copies, run-time errors); each
+// family of ops lowers in its own file (LowerElementwise.cpp, LowerShape.cpp,
+// LowerReductions.cpp, LowerTokens.cpp, LowerScan.cpp).
+//
+// Every IR value lives in a contiguous row-major buffer. Buffers are allocated
+// from the runtime arena in a dedicated `alloc` block that runs once on entry,
+// even for values inside scan bodies, so a loop over time never allocates.
+// The block is filled lazily as ops are lowered and closed at the end with one
+// check for allocation failure. A returned value computed by a top-level op
+// is written straight into the caller's result buffer.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_CODEGEN_FUNCTIONLOWERING_H
+#define RNNC_CODEGEN_FUNCTIONLOWERING_H
+
+#include "codegen/Lowering.h"
+#include "codegen/RuntimeSymbols.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/IR/IRBuilder.h"
+
+#include <map>
+
+namespace rnnc::codegen {
+
+/// A tensor in generated code: its data and its dims as i64 values.
+struct Buffer {
+  llvm::Value *data = nullptr;
+  std::vector<llvm::Value *> dims;
+  DType dtype = DType::F32;
+};
+
+class FunctionLowering {
+public:
+  FunctionLowering(const ir::Function &fn, llvm::Module &module,
+                   const TargetSpec &target);
+  llvm::Expected<LoweredSignature> run();
+
+  // --- Helpers shared by the op lowerings ------------------------------
+  llvm::LLVMContext &ctx;
+  llvm::Module &module;
+  llvm::IRBuilder<> b;
+
+  llvm::Type *elemType(DType dtype);
+  llvm::Type *f32Ty() { return b.getFloatTy(); }
+  llvm::Type *i64Ty() { return b.getInt64Ty(); }
+  llvm::Value *i64(int64_t v) { return b.getInt64(v); }
+  llvm::Value *f32(double v) { return llvm::ConstantFP::get(f32Ty(), v); }
+
+  /// The buffer of an already lowered value.
+  const Buffer &bufferOf(const ir::Value *v) const;
+  /// Gives `v` a buffer: the caller's result buffer when `v` is returned,
+  /// else fresh arena memory.
+  const Buffer &define(const ir::Value *v);
+  /// Binds `v` to existing memory (views, scan body arguments).
+  const Buffer &bind(const ir::Value *v, llvm::Value *data);
+  /// Arena memory for `elems` elements of `dtype`, allocated on entry;
+  /// `elems` must be computable at entry (constants and symbol loads).
+  llvm::Value *allocate(llvm::Value *elems, DType dtype,
+                        const llvm::Twine &name = "");
+
+  /// The run-time dims of a type (constants, or symbol values).
+  std::vector<llvm::Value *> dimsOf(const ir::TensorType &type);
+  /// The product of dims [begin, end) (1 for an empty range).
+  llvm::Value *product(llvm::ArrayRef<llvm::Value *> dims, size_t begin = 0,
+                       size_t end = ~size_t(0));
+  llvm::Value *product(llvm::IRBuilderBase &builder,
+                       llvm::ArrayRef<llvm::Value *> dims, size_t begin = 0,
+                       size_t end = ~size_t(0));
+
+  /// The address of element `index` of a buffer of `dtype`.
+  llvm::Value *elemPtr(DType dtype, llvm::Value *base, llvm::Value *index);
+  llvm::Value *load(DType dtype, llvm::Value *base, llvm::Value *index);
+  void store(DType dtype, llvm::Value *val, llvm::Value *base,
+             llvm::Value *index);
+
+  /// for (i = 0; i < n; ++i) body(i); leaves the builder after the loop.
+  void emitLoop(llvm::Value *n, const llvm::Twine &name,
+                llvm::function_ref<void(llvm::Value *)> body);
+  /// if (cond) then(); leaves the builder after the if.
+  void emitIf(llvm::Value *cond, llvm::function_ref<void()> then);
+  /// A stack slot in the entry block (promoted to SSA by mem2reg); used for
+  /// accumulators so loops need no hand-built phis.
+  llvm::AllocaInst *entryAlloca(llvm::Type *type, const llvm::Twine &name);
+  /// Copies `elems` elements.
+  void copy(DType dtype, llvm::Value *dst, llvm::Value *src,
+            llvm::Value *elems);
+  /// Fills `elems` elements with `value`.
+  void fill(DType dtype, llvm::Value *dst, llvm::Value *value,
+            llvm::Value *elems);
+  /// Records a run-time error (runtime/KernelABI.h codes).
+  void reportError(int32_t code, llvm::Value *a, llvm::Value *bound);
+  llvm::FunctionCallee runtime(RuntimeFn fn) {
+    return declareRuntimeFunction(module, fn);
+  }
+
+  /// An error naming the op.
+  llvm::Error fail(const ir::Operation &op, const llvm::Twine &message);
+
+  /// Lowers the ops of `block` up to (not including) its terminator.
+  llvm::Error lowerBlock(const ir::Block &block);
+
+private:
+  llvm::Error lowerOp(const ir::Operation &op);
+  llvm::Error lowerConstant(const ir::Operation &op);
+  llvm::Error lowerElementwise(const ir::Operation &op);
+  llvm::Error lowerCast(const ir::Operation &op);
+  llvm::Error lowerMatMul(const ir::Operation &op);
+  llvm::Error lowerConcat(const ir::Operation &op);
+  llvm::Error lowerSplitOrSlice(const ir::Operation &op);
+  llvm::Error lowerReshape(const ir::Operation &op);
+  llvm::Error lowerTranspose(const ir::Operation &op);
+  llvm::Error lowerReduce(const ir::Operation &op);
+  llvm::Error lowerSoftmax(const ir::Operation &op);
+  llvm::Error lowerEmbed(const ir::Operation &op);
+  llvm::Error lowerOneHot(const ir::Operation &op);
+  llvm::Error lowerLengthMask(const ir::Operation &op);
+  llvm::Error lowerCrossEntropy(const ir::Operation &op);
+  llvm::Error lowerMse(const ir::Operation &op);
+  llvm::Error lowerScan(const ir::Operation &op);
+  /// Checks every length of an i32[B] buffer lies in [0, steps].
+  void checkLengths(llvm::Value *lengths, llvm::Value *batch,
+                    llvm::Value *steps);
+
+  llvm::Error collectSymbols();
+  void placeResults();
+
+  const ir::Function &fn;
+  TargetSpec target;
+  llvm::Function *llvmFn = nullptr;
+  llvm::BasicBlock *entryBB = nullptr, *allocBB = nullptr;
+  llvm::IRBuilder<> allocB;
+  llvm::Value *ctxArg = nullptr;
+  std::vector<std::string> symbolOrder;
+  std::map<std::string, llvm::Value *> symbolValues;
+  llvm::DenseMap<const ir::Value *, Buffer> buffers;
+  /// Returned values computed by top-level ops: their result slot.
+  llvm::DenseMap<const ir::Value *, unsigned> resultSlot;
+  std::vector<llvm::Value *> resultPtrs;
+};
+
+} // namespace rnnc::codegen
+
+#endif // RNNC_CODEGEN_FUNCTIONLOWERING_H

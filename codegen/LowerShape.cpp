@@ -1,0 +1,130 @@
+//===- codegen/LowerShape.cpp - matmul and the data-movement ops ----------===//
+//
+// matmul calls the runtime GEMM (rnnc_matmul); shape-specialized generated
+// kernels come later. concat, split and slice are memcpys of contiguous
+// chunks: for an axis k, everything before k is an "outer" count and each
+// operand contributes one chunk of dim(k) * (product of the dims after k)
+// elements per outer index. reshape is a view of its operand's buffer (the
+// data is already row-major). transpose is a loop nest over the result that
+// reads the operand with permuted strides.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/FunctionLowering.h"
+#include "ir/TypeRules.h"
+
+namespace rnnc::codegen {
+
+llvm::Error FunctionLowering::lowerMatMul(const ir::Operation &op) {
+  const Buffer &a = bufferOf(op.operand(0));
+  const Buffer &bm = bufferOf(op.operand(1));
+  const Buffer &out = define(op.result(0));
+  bool ta = op.getBool("transpose_a"), tb = op.getBool("transpose_b");
+  size_t ra = a.dims.size(), rb = bm.dims.size();
+  if (ra < 2 || (rb != 2 && rb != ra))
+    return fail(op, "operand ranks are not matmul's");
+  llvm::Value *m = ta ? a.dims[ra - 1] : a.dims[ra - 2];
+  llvm::Value *k = ta ? a.dims[ra - 2] : a.dims[ra - 1];
+  llvm::Value *n = tb ? bm.dims[rb - 2] : bm.dims[rb - 1];
+  llvm::Value *batch = product(a.dims, 0, ra - 2);
+  llvm::Value *strideB = rb == 2 ? i64(0) : b.CreateMul(k, n);
+  if (rb == 2 && !ta) {
+    // One shared B and row-major A: all leading dims fold into M.
+    m = b.CreateMul(batch, m);
+    batch = i64(1);
+  }
+  b.CreateCall(runtime(RuntimeFn::MatMul),
+               {a.data, bm.data, out.data, batch, m, n, k, b.getInt32(ta),
+                b.getInt32(tb), b.CreateMul(m, k), strideB, b.CreateMul(m, n)});
+  return llvm::Error::success();
+}
+
+/// Normalized `axis` of an op over a value of `rank`.
+static int64_t axisOf(const ir::Operation &op, size_t rank) {
+  int64_t axis = op.getInt("axis");
+  return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
+}
+
+llvm::Error FunctionLowering::lowerConcat(const ir::Operation &op) {
+  const Buffer &out = define(op.result(0));
+  int64_t axis = axisOf(op, out.dims.size());
+  if (axis < 0 || axis >= static_cast<int64_t>(out.dims.size()))
+    return fail(op, "axis out of range");
+  llvm::Value *outer = product(out.dims, 0, axis);
+  llvm::Value *inner = product(out.dims, axis + 1);
+  llvm::Value *outChunk = b.CreateMul(out.dims[axis], inner);
+  llvm::Value *offset = i64(0);
+  for (const ir::Value *v : op.operands()) {
+    const Buffer &x = bufferOf(v);
+    llvm::Value *chunk = b.CreateMul(x.dims[axis], inner);
+    llvm::Value *at = offset;
+    emitLoop(outer, "concat", [&](llvm::Value *o) {
+      copy(out.dtype,
+           elemPtr(out.dtype, out.data, b.CreateAdd(b.CreateMul(o, outChunk), at)),
+           elemPtr(x.dtype, x.data, b.CreateMul(o, chunk)), chunk);
+    });
+    offset = b.CreateAdd(offset, chunk);
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error FunctionLowering::lowerSplitOrSlice(const ir::Operation &op) {
+  const Buffer &x = bufferOf(op.operand(0));
+  int64_t axis = axisOf(op, x.dims.size());
+  if (axis < 0 || axis >= static_cast<int64_t>(x.dims.size()))
+    return fail(op, "axis out of range");
+  llvm::Value *outer = product(x.dims, 0, axis);
+  llvm::Value *inner = product(x.dims, axis + 1);
+  llvm::Value *inChunk = b.CreateMul(x.dims[axis], inner);
+  for (unsigned r = 0; r < op.numResults(); ++r) {
+    const Buffer &out = define(op.result(r));
+    llvm::Value *chunk = b.CreateMul(out.dims[axis], inner);
+    // A slice starts at `start`; split part r starts at r * part size.
+    llvm::Value *start = op.kind() == ir::OpKind::Slice
+                             ? i64(op.getInt("start"))
+                             : b.CreateMul(i64(r), out.dims[axis]);
+    llvm::Value *first = b.CreateMul(start, inner);
+    emitLoop(outer, "window", [&](llvm::Value *o) {
+      copy(out.dtype, elemPtr(out.dtype, out.data, b.CreateMul(o, chunk)),
+           elemPtr(x.dtype, x.data,
+                   b.CreateAdd(b.CreateMul(o, inChunk), first)),
+           chunk);
+    });
+  }
+  return llvm::Error::success();
+}
+
+llvm::Error FunctionLowering::lowerReshape(const ir::Operation &op) {
+  bind(op.result(0), bufferOf(op.operand(0)).data);
+  return llvm::Error::success();
+}
+
+llvm::Error FunctionLowering::lowerTranspose(const ir::Operation &op) {
+  const Buffer &x = bufferOf(op.operand(0));
+  const Buffer &out = define(op.result(0));
+  std::vector<int64_t> perm = op.getInts("perm");
+  size_t rank = x.dims.size();
+  if (perm.size() != rank)
+    return fail(op, "perm does not match the rank");
+  // inStride[k]: the input's row-major stride of dim k.
+  std::vector<llvm::Value *> inStride(rank);
+  llvm::Value *s = i64(1);
+  for (size_t k = rank; k-- > 0;) {
+    inStride[k] = s;
+    s = b.CreateMul(s, x.dims[k]);
+  }
+  std::function<void(size_t, llvm::Value *, llvm::Value *)> nest =
+      [&](size_t d, llvm::Value *outIdx, llvm::Value *inIdx) {
+        if (d == rank) {
+          store(out.dtype, load(x.dtype, x.data, inIdx), out.data, outIdx);
+          return;
+        }
+        emitLoop(out.dims[d], "tr", [&](llvm::Value *iv) {
+          nest(d + 1, b.CreateAdd(b.CreateMul(outIdx, out.dims[d]), iv),
+               b.CreateAdd(inIdx, b.CreateMul(iv, inStride[perm[d]])));
+        });
+      };
+  nest(0, i64(0), i64(0));
+  return llvm::Error::success();
+}
+
+} // namespace rnnc::codegen

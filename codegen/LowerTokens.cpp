@@ -1,0 +1,73 @@
+//===- codegen/LowerTokens.cpp - embed, one_hot and length_mask -----------===//
+//
+// The ops that read data as indices. A bad index is a run-time error reported
+// through rnnc_report_error (runtime/KernelABI.h), never an out-of-bounds
+// access: the code carries on with a safe index and the caller returns the
+// error instead of the results.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/FunctionLowering.h"
+
+namespace rnnc::codegen {
+
+llvm::Error FunctionLowering::lowerEmbed(const ir::Operation &op) {
+  const Buffer &table = bufferOf(op.operand(0));
+  const Buffer &ids = bufferOf(op.operand(1));
+  const Buffer &out = define(op.result(0));
+  llvm::Value *rows = table.dims[0], *width = table.dims[1];
+  emitLoop(product(ids.dims), "embed", [&](llvm::Value *k) {
+    llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
+    llvm::Value *ok = b.CreateAnd(b.CreateICmpSGE(id, i64(0)),
+                                  b.CreateICmpSLT(id, rows));
+    emitIf(b.CreateNot(ok), [&] { reportError(RNNC_ERR_EMBED_ID, id, rows); });
+    id = b.CreateSelect(ok, id, i64(0));
+    copy(DType::F32, elemPtr(DType::F32, out.data, b.CreateMul(k, width)),
+         elemPtr(DType::F32, table.data, b.CreateMul(id, width)), width);
+  });
+  return llvm::Error::success();
+}
+
+llvm::Error FunctionLowering::lowerOneHot(const ir::Operation &op) {
+  const Buffer &ids = bufferOf(op.operand(0));
+  const Buffer &out = define(op.result(0));
+  llvm::Value *depth = i64(op.getInt("depth"));
+  fill(DType::F32, out.data, f32(0.0), product(out.dims));
+  // An id outside [0, depth) leaves its row all zero (as the reference).
+  emitLoop(product(ids.dims), "onehot", [&](llvm::Value *k) {
+    llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
+    llvm::Value *ok = b.CreateAnd(b.CreateICmpSGE(id, i64(0)),
+                                  b.CreateICmpSLT(id, depth));
+    emitIf(ok, [&] {
+      store(DType::F32, f32(1.0), out.data,
+            b.CreateAdd(b.CreateMul(k, depth), id));
+    });
+  });
+  return llvm::Error::success();
+}
+
+void FunctionLowering::checkLengths(llvm::Value *lengths, llvm::Value *batch,
+                                    llvm::Value *steps) {
+  emitLoop(batch, "lencheck", [&](llvm::Value *r) {
+    llvm::Value *len = b.CreateSExt(load(DType::I32, lengths, r), i64Ty());
+    llvm::Value *bad = b.CreateOr(b.CreateICmpSLT(len, i64(0)),
+                                  b.CreateICmpSGT(len, steps));
+    emitIf(bad, [&] { reportError(RNNC_ERR_LENGTH, len, steps); });
+  });
+}
+
+llvm::Error FunctionLowering::lowerLengthMask(const ir::Operation &op) {
+  const Buffer &lengths = bufferOf(op.operand(0));
+  const Buffer &out = define(op.result(0));
+  llvm::Value *steps = out.dims[0], *batch = out.dims[1];
+  checkLengths(lengths.data, batch, steps);
+  emitLoop(steps, "mask.t", [&](llvm::Value *t) {
+    emitLoop(batch, "mask.b", [&](llvm::Value *r) {
+      llvm::Value *len = b.CreateSExt(load(DType::I32, lengths.data, r), i64Ty());
+      store(DType::F32, b.CreateUIToFP(b.CreateICmpSLT(t, len), f32Ty()),
+            out.data, b.CreateAdd(b.CreateMul(t, batch), r));
+    });
+  });
+  return llvm::Error::success();
+}
+
+} // namespace rnnc::codegen

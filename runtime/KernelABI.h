@@ -1,0 +1,56 @@
+//===- runtime/KernelABI.h - C functions that generated code calls -*- C++ -*-===//
+//
+// The runtime ABI of compiled rnnc functions: every function generated code
+// may call, with a plain C signature so that JIT code and AOT objects reach
+// them the same way. The JIT registers each one explicitly by name
+// (codegen/RuntimeSymbols.cpp); an AOT object links them from rnnc_runtime.
+// Changing a signature here means changing codegen's declaration too.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_RUNTIME_KERNELABI_H
+#define RNNC_RUNTIME_KERNELABI_H
+
+#include <cstdint>
+
+extern "C" {
+
+/// The per-call state of a compiled function (an rnnc::ExecContext): the
+/// arena its intermediate buffers come from and the first run-time error.
+typedef struct rnnc_context rnnc_context;
+
+/// Error codes generated code reports; rnnc::ExecContext turns them into
+/// messages. `a` and `b` are the offending value and its bound.
+enum rnnc_error_code : int32_t {
+  RNNC_OK = 0,
+  RNNC_ERR_ALLOC = 1,          // a = bytes requested
+  RNNC_ERR_EMBED_ID = 2,       // a = id, b = table rows V
+  RNNC_ERR_LENGTH = 3,         // a = length, b = T
+  RNNC_ERR_TARGET = 4,         // a = target, b = classes V
+  RNNC_ERR_CAST = 5,           // a = element index
+};
+
+/// `bytes` of 64-byte aligned, uninitialized memory that lives until the
+/// context is reset. Never returns null: on failure it records
+/// RNNC_ERR_ALLOC and returns a small dummy block, and the generated code
+/// checks rnnc_has_error before using any buffer.
+void *rnnc_alloc(rnnc_context *ctx, int64_t bytes);
+
+/// Records a run-time error (only the first one is kept). Generated code
+/// carries on with a safe substitute value, so it never reads out of bounds.
+void rnnc_report_error(rnnc_context *ctx, int32_t code, int64_t a, int64_t b);
+
+/// Nonzero once an error has been recorded.
+int32_t rnnc_has_error(rnnc_context *ctx);
+
+/// C[b] = op(A[b]) * op(B[b]) for b < batch, row-major f32, where op(A) is
+/// [M,K] (A is stored [K,M] when transA) and op(B) is [K,N] (stored [N,K]
+/// when transB). strideA/B/C are the element distances between batch items;
+/// strideB = 0 shares one B across the batch. C is overwritten.
+void rnnc_matmul(const float *A, const float *B, float *C, int64_t batch,
+                 int64_t M, int64_t N, int64_t K, int32_t transA,
+                 int32_t transB, int64_t strideA, int64_t strideB,
+                 int64_t strideC);
+
+} // extern "C"
+
+#endif // RNNC_RUNTIME_KERNELABI_H
