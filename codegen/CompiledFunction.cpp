@@ -35,7 +35,8 @@ compile(const ir::Function &fn, const CompileOptions &options) {
   }
   auto jit = Jit::create(target);
   if (!jit)
-    return makeError("cannot create the JIT: " + llvm::toString(jit.takeError()));
+    return makeError("cannot create the JIT: " +
+                     llvm::toString(jit.takeError()));
 
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), *context);
@@ -54,7 +55,8 @@ compile(const ir::Function &fn, const CompileOptions &options) {
     return makeError(llvm::toString(std::move(err)));
   if (options.keepLLVMIR)
     cf->irAfter = moduleText(*module);
-  if (llvm::Error err = (*jit)->addModule(std::move(module), std::move(context)))
+  if (llvm::Error err =
+          (*jit)->addModule(std::move(module), std::move(context)))
     return makeError("JIT: " + llvm::toString(std::move(err)));
   auto addr = (*jit)->lookup(cf->sig.symbol);
   if (!addr)
@@ -78,8 +80,7 @@ CompiledFunction::run(const std::vector<Tensor> &args) const {
       return makeError("argument " + std::to_string(i) + ": expected " +
                        type.str() + ", got " + t.typeString() + why);
     };
-    if (t.dtype() != type.dtype() ||
-        t.shape().size() != type.rank())
+    if (t.dtype() != type.dtype() || t.shape().size() != type.rank())
       return mismatch("");
     for (size_t k = 0; k < type.rank(); ++k) {
       const ir::Dim &d = type.dim(k);
@@ -96,8 +97,8 @@ CompiledFunction::run(const std::vector<Tensor> &args) const {
         return mismatch(" (" + d.sym + " = " + std::to_string(it->second) +
                         ")");
     }
-    size_t stored = t.dtype() == DType::F32 ? t.f32Vec().size()
-                                            : t.i32Vec().size();
+    size_t stored =
+        t.dtype() == DType::F32 ? t.f32Vec().size() : t.i32Vec().size();
     if (static_cast<int64_t>(stored) != t.numElements())
       return mismatch(" (storage holds " + std::to_string(stored) +
                       " elements)");
@@ -117,9 +118,10 @@ CompiledFunction::run(const std::vector<Tensor> &args) const {
   // is safe because arguments are never written.
   std::vector<void *> argPtrs, resultPtrs;
   for (const Tensor &t : args)
-    argPtrs.push_back(t.dtype() == DType::F32
-                          ? static_cast<void *>(const_cast<float *>(t.f32Data()))
-                          : const_cast<int32_t *>(t.i32Data()));
+    argPtrs.push_back(
+        t.dtype() == DType::F32
+            ? static_cast<void *>(const_cast<float *>(t.f32Data()))
+            : const_cast<int32_t *>(t.i32Data()));
   for (Tensor &t : results)
     resultPtrs.push_back(t.dtype() == DType::F32
                              ? static_cast<void *>(t.f32Data())

@@ -21,8 +21,8 @@ namespace rnnc::codegen {
 
 FunctionLowering::FunctionLowering(const ir::Function &fn, llvm::Module &module,
                                    const TargetSpec &target)
-    : ctx(module.getContext()), module(module), b(module.getContext()),
-      fn(fn), target(target), allocB(module.getContext()) {}
+    : ctx(module.getContext()), module(module), b(module.getContext()), fn(fn),
+      target(target), allocB(module.getContext()) {}
 
 llvm::Type *FunctionLowering::elemType(DType dtype) {
   return dtype == DType::F32 ? static_cast<llvm::Type *>(b.getFloatTy())
@@ -116,8 +116,8 @@ const Buffer &FunctionLowering::bufferOf(const ir::Value *v) const {
 
 llvm::Value *FunctionLowering::allocate(llvm::Value *elems, DType dtype,
                                         const llvm::Twine &name) {
-  llvm::Value *bytes = allocB.CreateMul(elems, allocB.getInt64(4), "", true,
-                                        true);
+  llvm::Value *bytes =
+      allocB.CreateMul(elems, allocB.getInt64(4), "", true, true);
   return allocB.CreateCall(runtime(RuntimeFn::Alloc), {ctxArg, bytes}, name);
 }
 
@@ -165,8 +165,10 @@ void FunctionLowering::emitLoop(llvm::Value *n, const llvm::Twine &name,
   llvm::BasicBlock *pre = b.GetInsertBlock();
   llvm::BasicBlock *header =
       llvm::BasicBlock::Create(ctx, name + ".header", llvmFn);
-  llvm::BasicBlock *bodyBB = llvm::BasicBlock::Create(ctx, name + ".body", llvmFn);
-  llvm::BasicBlock *exit = llvm::BasicBlock::Create(ctx, name + ".exit", llvmFn);
+  llvm::BasicBlock *bodyBB =
+      llvm::BasicBlock::Create(ctx, name + ".body", llvmFn);
+  llvm::BasicBlock *exit =
+      llvm::BasicBlock::Create(ctx, name + ".exit", llvmFn);
   b.CreateBr(header);
   b.SetInsertPoint(header);
   llvm::PHINode *iv = b.CreatePHI(i64Ty(), 2, name);
@@ -230,10 +232,10 @@ llvm::Error FunctionLowering::lowerConstant(const ir::Operation &op) {
     // Read-only data: no op ever writes into an operand's buffer.
     std::vector<llvm::Constant *> elems;
     for (double v : dense->values)
-      elems.push_back(dtype == DType::F32
-                          ? static_cast<llvm::Constant *>(
-                                llvm::ConstantFP::get(f32Ty(), v))
-                          : b.getInt32(static_cast<int32_t>(v)));
+      elems.push_back(
+          dtype == DType::F32
+              ? static_cast<llvm::Constant *>(llvm::ConstantFP::get(f32Ty(), v))
+              : b.getInt32(static_cast<int32_t>(v)));
     auto *arrTy = llvm::ArrayType::get(elemType(dtype), elems.size());
     auto *global = new llvm::GlobalVariable(
         module, arrTy, /*isConstant=*/true, llvm::GlobalValue::PrivateLinkage,
@@ -246,10 +248,10 @@ llvm::Error FunctionLowering::lowerConstant(const ir::Operation &op) {
     return fail(op, "has neither 'value' nor 'values'");
   double v = op.getFloat("value");
   const Buffer &out = define(r);
-  llvm::Value *splat = dtype == DType::F32
-                           ? f32(v)
-                           : static_cast<llvm::Value *>(
-                                 b.getInt32(static_cast<int32_t>(v)));
+  llvm::Value *splat =
+      dtype == DType::F32
+          ? f32(v)
+          : static_cast<llvm::Value *>(b.getInt32(static_cast<int32_t>(v)));
   fill(dtype, out.data, splat, product(out.dims));
   return llvm::Error::success();
 }
@@ -345,7 +347,7 @@ llvm::Expected<LoweredSignature> FunctionLowering::run() {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "@" + fn.name() + " has no return");
   if (llvm::Error err = collectSymbols())
-    return std::move(err);
+    return err;
 
   LoweredSignature sig;
   sig.symbol = "rnnc." + fn.name();
@@ -356,8 +358,8 @@ llvm::Expected<LoweredSignature> FunctionLowering::run() {
     sig.resultTypes.push_back(v->type());
 
   llvm::Type *ptr = b.getPtrTy();
-  auto *fnTy = llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr, ptr, ptr},
-                                       false);
+  auto *fnTy =
+      llvm::FunctionType::get(b.getVoidTy(), {ptr, ptr, ptr, ptr}, false);
   llvmFn = llvm::Function::Create(fnTy, llvm::Function::ExternalLinkage,
                                   sig.symbol, module);
   applyTargetAttributes(*llvmFn, target);
@@ -374,10 +376,9 @@ llvm::Expected<LoweredSignature> FunctionLowering::run() {
 
   b.SetInsertPoint(entryBB);
   for (size_t k = 0; k < symbolOrder.size(); ++k)
-    symbolValues[symbolOrder[k]] =
-        b.CreateLoad(i64Ty(), b.CreateConstInBoundsGEP1_64(i64Ty(),
-                                                           llvmFn->getArg(1), k),
-                     symbolOrder[k]);
+    symbolValues[symbolOrder[k]] = b.CreateLoad(
+        i64Ty(), b.CreateConstInBoundsGEP1_64(i64Ty(), llvmFn->getArg(1), k),
+        symbolOrder[k]);
   for (unsigned i = 0; i < fn.numArgs(); ++i) {
     llvm::Value *p = b.CreateLoad(
         ptr, b.CreateConstInBoundsGEP1_64(ptr, llvmFn->getArg(0), i),
@@ -394,7 +395,7 @@ llvm::Expected<LoweredSignature> FunctionLowering::run() {
 
   b.SetInsertPoint(startBB);
   if (llvm::Error err = lowerBlock(fn.body()))
-    return std::move(err);
+    return err;
   for (unsigned k = 0; k < ret->numOperands(); ++k) {
     const ir::Value *v = ret->operand(k);
     if (!buffers.count(v))

@@ -1,4 +1,5 @@
-//===- codegen/FunctionLowering.h - State of one function's lowering -*- C++ -*-===//
+//===- codegen/FunctionLowering.h - State of one function's lowering -*- C++
+//-*-===//
 //
 // Internal to codegen. FunctionLowering turns one ir::Function into LLVM IR:
 // FunctionLowering.cpp holds the driver (signature, buffers, op dispatch,
@@ -19,6 +20,7 @@
 
 #include "codegen/Lowering.h"
 #include "codegen/RuntimeSymbols.h"
+#include "runtime/KernelABI.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/STLFunctionalExtras.h"

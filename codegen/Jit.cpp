@@ -37,7 +37,7 @@ llvm::Expected<std::unique_ptr<Jit>> Jit::create(const TargetSpec &spec) {
         llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   if (llvm::Error err = self->jit->getMainJITDylib().define(
           llvm::orc::absoluteSymbols(std::move(symbols))))
-    return std::move(err);
+    return err;
   return self;
 }
 

@@ -76,8 +76,9 @@ llvm::Error FunctionLowering::lowerElementwise(const ir::Operation &op) {
     size_t lead = rank - t.rank();
     for (size_t d = 0; d < rank; ++d)
       broadcast[i][d] =
-          d < lead || (t.dim(d - lead).isStatic() && t.dim(d - lead).size == 1 &&
-                       !(outType.dim(d).isStatic() && outType.dim(d).size == 1));
+          d < lead ||
+          (t.dim(d - lead).isStatic() && t.dim(d - lead).size == 1 &&
+           !(outType.dim(d).isStatic() && outType.dim(d).size == 1));
   }
   const Buffer &out = define(op.result(0));
 
@@ -89,7 +90,8 @@ llvm::Error FunctionLowering::lowerElementwise(const ir::Operation &op) {
     for (unsigned i = 0; i < numIn; ++i)
       pattern[i] = broadcast[i][d];
     if (!groupBcast.empty() && groupBcast.back() == pattern) {
-      groupSize.back() = b.CreateMul(groupSize.back(), out.dims[d], "", true, true);
+      groupSize.back() =
+          b.CreateMul(groupSize.back(), out.dims[d], "", true, true);
     } else {
       groupSize.push_back(out.dims[d]);
       groupBcast.push_back(pattern);
@@ -127,8 +129,9 @@ llvm::Error FunctionLowering::lowerElementwise(const ir::Operation &op) {
       for (unsigned i = 0; i < numIn; ++i)
         inIdx[i] = b.CreateAdd(inIdx[i], b.CreateMul(iv, stride[i][g]), "",
                                true, true);
-      llvm::Value *o = b.CreateAdd(b.CreateMul(outIdx, groupSize[g], "", true, true),
-                                   iv, "", true, true);
+      llvm::Value *o =
+          b.CreateAdd(b.CreateMul(outIdx, groupSize[g], "", true, true), iv, "",
+                      true, true);
       nest(g + 1, o);
       inIdx = saved;
     });

@@ -91,8 +91,8 @@ llvm::Error FunctionLowering::lowerReduce(const ir::Operation &op) {
             b.CreateStore(combine(b.CreateLoad(f32Ty(), acc), v), acc);
           });
           llvm::Value *cur = load(DType::F32, out.data, outIdx);
-          store(DType::F32, combine(cur, b.CreateLoad(f32Ty(), acc)),
-                out.data, outIdx);
+          store(DType::F32, combine(cur, b.CreateLoad(f32Ty(), acc)), out.data,
+                outIdx);
           return;
         }
         llvm::Value *outBase =
@@ -131,7 +131,8 @@ llvm::Error FunctionLowering::lowerSoftmax(const ir::Operation &op) {
   llvm::AllocaInst *sum = entryAlloca(f32Ty(), "sum");
   emitLoop(outer, "sm.o", [&](llvm::Value *o) {
     emitLoop(inner, "sm.i", [&](llvm::Value *i) {
-      llvm::Value *base = b.CreateAdd(b.CreateMul(b.CreateMul(o, len), inner), i);
+      llvm::Value *base =
+          b.CreateAdd(b.CreateMul(b.CreateMul(o, len), inner), i);
       auto at = [&](llvm::Value *j) {
         return b.CreateAdd(base, b.CreateMul(j, inner));
       };
@@ -173,7 +174,8 @@ llvm::Error FunctionLowering::lowerSoftmax(const ir::Operation &op) {
 llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
   const Buffer &logits = bufferOf(op.operand(0));
   const Buffer &targets = bufferOf(op.operand(1));
-  const Buffer *mask = op.numOperands() == 3 ? &bufferOf(op.operand(2)) : nullptr;
+  const Buffer *mask =
+      op.numOperands() == 3 ? &bufferOf(op.operand(2)) : nullptr;
   const Buffer &out = define(op.result(0));
   size_t rank = logits.dims.size();
   if (rank < 1)
@@ -198,8 +200,8 @@ llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
       emitIf(b.CreateNot(ok),
              [&] { reportError(RNNC_ERR_TARGET, tgt64, classes); });
       tgt64 = b.CreateSelect(ok, tgt64, i64(0));
-      llvm::Value *row = elemPtr(DType::F32, logits.data,
-                                 b.CreateMul(p, classes));
+      llvm::Value *row =
+          elemPtr(DType::F32, logits.data, b.CreateMul(p, classes));
       b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
       emitLoop(classes, "ce.max", [&](llvm::Value *j) {
         b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
@@ -216,8 +218,8 @@ llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
       });
       // nll = -(x[target] - max - log(sum))
       llvm::Value *picked = b.CreateFSub(load(DType::F32, row, tgt64), rowMax);
-      llvm::Value *nll = b.CreateFSub(
-          emitLog(b, b.CreateLoad(f32Ty(), sum)), picked);
+      llvm::Value *nll =
+          b.CreateFSub(emitLog(b, b.CreateLoad(f32Ty(), sum)), picked);
       llvm::Value *md = b.CreateFPExt(m, f64);
       b.CreateStore(b.CreateFAdd(b.CreateLoad(f64, total),
                                  b.CreateFMul(md, b.CreateFPExt(nll, f64))),
@@ -237,7 +239,8 @@ llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
 llvm::Error FunctionLowering::lowerMse(const ir::Operation &op) {
   const Buffer &pred = bufferOf(op.operand(0));
   const Buffer &target = bufferOf(op.operand(1));
-  const Buffer *mask = op.numOperands() == 3 ? &bufferOf(op.operand(2)) : nullptr;
+  const Buffer *mask =
+      op.numOperands() == 3 ? &bufferOf(op.operand(2)) : nullptr;
   const Buffer &out = define(op.result(0));
   // The mask covers the leading dims; each entry weighs `trailing` elements.
   size_t maskRank = mask ? mask->dims.size() : 0;
@@ -258,19 +261,19 @@ llvm::Error FunctionLowering::lowerMse(const ir::Operation &op) {
         llvm::Value *i = b.CreateAdd(base, k);
         llvm::Value *d = b.CreateFSub(load(DType::F32, pred.data, i),
                                       load(DType::F32, target.data, i));
-        b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum),
-                                 b.CreateFMul(d, d)),
-                      sum);
+        b.CreateStore(
+            reassocAdd(b, b.CreateLoad(f32Ty(), sum), b.CreateFMul(d, d)), sum);
       });
       llvm::Value *md = b.CreateFPExt(m, f64);
       b.CreateStore(
-          b.CreateFAdd(b.CreateLoad(f64, total),
-                       b.CreateFMul(md, b.CreateFPExt(b.CreateLoad(f32Ty(), sum),
-                                                      f64))),
+          b.CreateFAdd(
+              b.CreateLoad(f64, total),
+              b.CreateFMul(md, b.CreateFPExt(b.CreateLoad(f32Ty(), sum), f64))),
           total);
-      b.CreateStore(b.CreateFAdd(b.CreateLoad(f64, weight),
-                                 b.CreateFMul(md, b.CreateSIToFP(trailing, f64))),
-                    weight);
+      b.CreateStore(
+          b.CreateFAdd(b.CreateLoad(f64, weight),
+                       b.CreateFMul(md, b.CreateSIToFP(trailing, f64))),
+          weight);
     });
   });
   llvm::Value *w = b.CreateLoad(f64, weight);

@@ -23,7 +23,8 @@ namespace rnnc::codegen {
 
 llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   ir::ScanLayout l = ir::scanLayout(op);
-  if (op.numRegions() != 1 || l.numSeq < 1 || op.numOperands() != l.numOperands())
+  if (op.numRegions() != 1 || l.numSeq < 1 ||
+      op.numOperands() != l.numOperands())
     return fail(op, "operands do not match its attributes");
   const ir::Block &body = *op.region(0);
   const ir::Operation *yield = body.terminator();
@@ -78,8 +79,8 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   for (unsigned i = 0; i < l.numCarry; ++i) {
     int j = carryIndexOf(yield->operand(i));
     if (j >= 0 && j != static_cast<int>(i))
-      staging[i] = allocate(product(allocB, carry[i]->dims), carry[i]->dtype,
-                            "stage");
+      staging[i] =
+          allocate(product(allocB, carry[i]->dims), carry[i]->dtype, "stage");
   }
 
   std::string bodyError;
@@ -96,7 +97,8 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
       return;
     }
     auto active = [&](llvm::Value *r) {
-      llvm::Value *len = b.CreateSExt(load(DType::I32, lengths->data, r), i64Ty());
+      llvm::Value *len =
+          b.CreateSExt(load(DType::I32, lengths->data, r), i64Ty());
       return b.CreateICmpSLT(t, len);
     };
     // Outputs: row t of each stacked result.

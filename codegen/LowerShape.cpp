@@ -59,7 +59,8 @@ llvm::Error FunctionLowering::lowerConcat(const ir::Operation &op) {
     llvm::Value *at = offset;
     emitLoop(outer, "concat", [&](llvm::Value *o) {
       copy(out.dtype,
-           elemPtr(out.dtype, out.data, b.CreateAdd(b.CreateMul(o, outChunk), at)),
+           elemPtr(out.dtype, out.data,
+                   b.CreateAdd(b.CreateMul(o, outChunk), at)),
            elemPtr(x.dtype, x.data, b.CreateMul(o, chunk)), chunk);
     });
     offset = b.CreateAdd(offset, chunk);
@@ -84,10 +85,10 @@ llvm::Error FunctionLowering::lowerSplitOrSlice(const ir::Operation &op) {
                              : b.CreateMul(i64(r), out.dims[axis]);
     llvm::Value *first = b.CreateMul(start, inner);
     emitLoop(outer, "window", [&](llvm::Value *o) {
-      copy(out.dtype, elemPtr(out.dtype, out.data, b.CreateMul(o, chunk)),
-           elemPtr(x.dtype, x.data,
-                   b.CreateAdd(b.CreateMul(o, inChunk), first)),
-           chunk);
+      copy(
+          out.dtype, elemPtr(out.dtype, out.data, b.CreateMul(o, chunk)),
+          elemPtr(x.dtype, x.data, b.CreateAdd(b.CreateMul(o, inChunk), first)),
+          chunk);
     });
   }
   return llvm::Error::success();

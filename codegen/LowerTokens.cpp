@@ -17,8 +17,8 @@ llvm::Error FunctionLowering::lowerEmbed(const ir::Operation &op) {
   llvm::Value *rows = table.dims[0], *width = table.dims[1];
   emitLoop(product(ids.dims), "embed", [&](llvm::Value *k) {
     llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
-    llvm::Value *ok = b.CreateAnd(b.CreateICmpSGE(id, i64(0)),
-                                  b.CreateICmpSLT(id, rows));
+    llvm::Value *ok =
+        b.CreateAnd(b.CreateICmpSGE(id, i64(0)), b.CreateICmpSLT(id, rows));
     emitIf(b.CreateNot(ok), [&] { reportError(RNNC_ERR_EMBED_ID, id, rows); });
     id = b.CreateSelect(ok, id, i64(0));
     copy(DType::F32, elemPtr(DType::F32, out.data, b.CreateMul(k, width)),
@@ -35,8 +35,8 @@ llvm::Error FunctionLowering::lowerOneHot(const ir::Operation &op) {
   // An id outside [0, depth) leaves its row all zero (as the reference).
   emitLoop(product(ids.dims), "onehot", [&](llvm::Value *k) {
     llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
-    llvm::Value *ok = b.CreateAnd(b.CreateICmpSGE(id, i64(0)),
-                                  b.CreateICmpSLT(id, depth));
+    llvm::Value *ok =
+        b.CreateAnd(b.CreateICmpSGE(id, i64(0)), b.CreateICmpSLT(id, depth));
     emitIf(ok, [&] {
       store(DType::F32, f32(1.0), out.data,
             b.CreateAdd(b.CreateMul(k, depth), id));
@@ -49,8 +49,8 @@ void FunctionLowering::checkLengths(llvm::Value *lengths, llvm::Value *batch,
                                     llvm::Value *steps) {
   emitLoop(batch, "lencheck", [&](llvm::Value *r) {
     llvm::Value *len = b.CreateSExt(load(DType::I32, lengths, r), i64Ty());
-    llvm::Value *bad = b.CreateOr(b.CreateICmpSLT(len, i64(0)),
-                                  b.CreateICmpSGT(len, steps));
+    llvm::Value *bad =
+        b.CreateOr(b.CreateICmpSLT(len, i64(0)), b.CreateICmpSGT(len, steps));
     emitIf(bad, [&] { reportError(RNNC_ERR_LENGTH, len, steps); });
   });
 }
@@ -62,7 +62,8 @@ llvm::Error FunctionLowering::lowerLengthMask(const ir::Operation &op) {
   checkLengths(lengths.data, batch, steps);
   emitLoop(steps, "mask.t", [&](llvm::Value *t) {
     emitLoop(batch, "mask.b", [&](llvm::Value *r) {
-      llvm::Value *len = b.CreateSExt(load(DType::I32, lengths.data, r), i64Ty());
+      llvm::Value *len =
+          b.CreateSExt(load(DType::I32, lengths.data, r), i64Ty());
       store(DType::F32, b.CreateUIToFP(b.CreateICmpSLT(t, len), f32Ty()),
             out.data, b.CreateAdd(b.CreateMul(t, batch), r));
     });

@@ -24,9 +24,7 @@ struct MathBuilder {
     iTy = type->getWithNewType(b.getInt32Ty());
   }
   llvm::Value *c(double v) { return llvm::ConstantFP::get(fTy, v); }
-  llvm::Value *ci(int32_t v) {
-    return llvm::ConstantInt::getSigned(iTy, v);
-  }
+  llvm::Value *ci(int32_t v) { return llvm::ConstantInt::getSigned(iTy, v); }
   /// p(x) = coeffs[0] x^(n-1) + ... + coeffs[n-1], by Horner's rule.
   llvm::Value *poly(llvm::Value *x, std::initializer_list<double> coeffs) {
     llvm::Value *acc = nullptr;
@@ -54,18 +52,19 @@ llvm::Value *emitExp(llvm::IRBuilderBase &b, llvm::Value *x) {
   // exp overflows above ln(FLT_MAX) and underflows to 0 well below
   // ln(FLT_TRUE_MIN) = -103.3. maxnum/minnum also turn NaN into a bound; the
   // NaN is restored at the end.
-  llvm::Value *xc = m.binary(llvm::Intrinsic::minnum, x, m.c(88.72283935546875));
+  llvm::Value *xc =
+      m.binary(llvm::Intrinsic::minnum, x, m.c(88.72283935546875));
   xc = m.binary(llvm::Intrinsic::maxnum, xc, m.c(-104.0));
   // n = round(x / ln 2); r = x - n ln 2 with ln 2 split in two so n*C1 is
   // exact; |r| <= ln(2)/2.
-  llvm::Value *nf = m.unary(llvm::Intrinsic::floor,
-                            b.CreateFAdd(b.CreateFMul(xc, m.c(1.44269504088896341)),
-                                         m.c(0.5)));
+  llvm::Value *nf = m.unary(
+      llvm::Intrinsic::floor,
+      b.CreateFAdd(b.CreateFMul(xc, m.c(1.44269504088896341)), m.c(0.5)));
   llvm::Value *r = b.CreateFSub(xc, b.CreateFMul(nf, m.c(0.693359375)));
   r = b.CreateFSub(r, b.CreateFMul(nf, m.c(-2.12194440e-4)));
-  llvm::Value *p = m.poly(r, {1.9875691500E-4, 1.3981999507E-3,
-                              8.3334519073E-3, 4.1665795894E-2,
-                              1.6666665459E-1, 5.0000001201E-1});
+  llvm::Value *p =
+      m.poly(r, {1.9875691500E-4, 1.3981999507E-3, 8.3334519073E-3,
+                 4.1665795894E-2, 1.6666665459E-1, 5.0000001201E-1});
   llvm::Value *r2 = b.CreateFMul(r, r);
   p = b.CreateFAdd(b.CreateFAdd(b.CreateFMul(p, r2), r), m.c(1.0));
   // 2^n as 2^(n/2) * 2^(n - n/2): n ranges over [-150, 128], beyond one
@@ -95,11 +94,10 @@ llvm::Value *emitLog(llvm::IRBuilderBase &b, llvm::Value *x) {
   llvm::Value *f = b.CreateFSub(z0, m.c(1.0));
   llvm::Value *ef = b.CreateSIToFP(e, m.fTy);
   llvm::Value *f2 = b.CreateFMul(f, f);
-  llvm::Value *p = m.poly(f, {7.0376836292E-2, -1.1514610310E-1,
-                              1.1676998740E-1, -1.2420140846E-1,
-                              1.4249322787E-1, -1.6668057665E-1,
-                              2.0000714765E-1, -2.4999993993E-1,
-                              3.3333331174E-1});
+  llvm::Value *p =
+      m.poly(f, {7.0376836292E-2, -1.1514610310E-1, 1.1676998740E-1,
+                 -1.2420140846E-1, 1.4249322787E-1, -1.6668057665E-1,
+                 2.0000714765E-1, -2.4999993993E-1, 3.3333331174E-1});
   llvm::Value *y = b.CreateFMul(b.CreateFMul(p, f), f2);
   y = b.CreateFAdd(y, b.CreateFMul(ef, m.c(-2.12194440e-4)));
   y = b.CreateFSub(y, b.CreateFMul(f2, m.c(0.5)));
@@ -109,7 +107,8 @@ llvm::Value *emitLog(llvm::IRBuilderBase &b, llvm::Value *x) {
   // log(NaN) = NaN.
   llvm::Value *inf = m.c(std::numeric_limits<double>::infinity());
   r = b.CreateSelect(b.CreateFCmpOEQ(x, inf), inf, r);
-  r = b.CreateSelect(b.CreateFCmpOEQ(x, m.c(0.0)), m.c(-std::numeric_limits<double>::infinity()), r);
+  r = b.CreateSelect(b.CreateFCmpOEQ(x, m.c(0.0)),
+                     m.c(-std::numeric_limits<double>::infinity()), r);
   r = b.CreateSelect(b.CreateFCmpULT(x, m.c(0.0)),
                      m.c(std::numeric_limits<double>::quiet_NaN()), r);
   return r;
@@ -120,9 +119,9 @@ llvm::Value *emitTanh(llvm::IRBuilderBase &b, llvm::Value *x) {
   llvm::Value *ax = m.unary(llvm::Intrinsic::fabs, x);
   // Small |x|: x + x^3 P(x^2); the exp form would cancel catastrophically.
   llvm::Value *z = b.CreateFMul(x, x);
-  llvm::Value *p = m.poly(z, {-5.70498872745E-3, 2.06390887954E-2,
-                              -5.37397155531E-2, 1.33314422036E-1,
-                              -3.33332819422E-1});
+  llvm::Value *p =
+      m.poly(z, {-5.70498872745E-3, 2.06390887954E-2, -5.37397155531E-2,
+                 1.33314422036E-1, -3.33332819422E-1});
   llvm::Value *smallR = b.CreateFAdd(b.CreateFMul(b.CreateFMul(p, z), x), x);
   // Large |x|: 1 - 2 / (e^{2|x|} + 1); beyond 9, tanh rounds to 1 in float.
   llvm::Value *axc = m.binary(llvm::Intrinsic::minnum, ax, m.c(9.0));

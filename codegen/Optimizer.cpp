@@ -12,14 +12,13 @@ llvm::Error verifyModule(const llvm::Module &module) {
   llvm::raw_string_ostream os(message);
   if (llvm::verifyModule(module, &os))
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "generated LLVM IR is invalid: " +
-                                       os.str());
+                                   "generated LLVM IR is invalid: " + os.str());
   return llvm::Error::success();
 }
 
 llvm::Error optimizeModule(llvm::Module &module, llvm::TargetMachine &tm,
                            unsigned optLevel) {
-  if (llvm::Error err = verifyModule(module))
+  if (llvm::Error err = codegen::verifyModule(module))
     return err;
   if (optLevel == 0)
     return llvm::Error::success();

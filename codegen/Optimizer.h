@@ -1,4 +1,5 @@
-//===- codegen/Optimizer.h - Verifying and optimizing LLVM modules -*- C++ -*-===//
+//===- codegen/Optimizer.h - Verifying and optimizing LLVM modules -*- C++
+//-*-===//
 //
 // The LLVM side of compilation between lowering and the JIT: verify the
 // module (a lowering bug becomes an error message, never a miscompile), then

@@ -1,6 +1,7 @@
 //===- codegen/Target.cpp - The machine code is generated for -------------===//
 #include "codegen/Target.h"
 
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/IR/Function.h"
 #include "llvm/Support/TargetSelect.h"

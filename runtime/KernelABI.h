@@ -1,4 +1,5 @@
-//===- runtime/KernelABI.h - C functions that generated code calls -*- C++ -*-===//
+//===- runtime/KernelABI.h - C functions that generated code calls -*- C++
+//-*-===//
 //
 // The runtime ABI of compiled rnnc functions: every function generated code
 // may call, with a plain C signature so that JIT code and AOT objects reach
@@ -22,11 +23,11 @@ typedef struct rnnc_context rnnc_context;
 /// messages. `a` and `b` are the offending value and its bound.
 enum rnnc_error_code : int32_t {
   RNNC_OK = 0,
-  RNNC_ERR_ALLOC = 1,          // a = bytes requested
-  RNNC_ERR_EMBED_ID = 2,       // a = id, b = table rows V
-  RNNC_ERR_LENGTH = 3,         // a = length, b = T
-  RNNC_ERR_TARGET = 4,         // a = target, b = classes V
-  RNNC_ERR_CAST = 5,           // a = element index
+  RNNC_ERR_ALLOC = 1,    // a = bytes requested
+  RNNC_ERR_EMBED_ID = 2, // a = id, b = table rows V
+  RNNC_ERR_LENGTH = 3,   // a = length, b = T
+  RNNC_ERR_TARGET = 4,   // a = target, b = classes V
+  RNNC_ERR_CAST = 5,     // a = element index
 };
 
 /// `bytes` of 64-byte aligned, uninitialized memory that lives until the

@@ -17,9 +17,10 @@
 
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&        \
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
     defined(__linux__)
-#define RNNC_MULTIVERSION __attribute__((target_clones("arch=haswell", "default")))
+#define RNNC_MULTIVERSION                                                      \
+  __attribute__((target_clones("arch=haswell", "default")))
 #else
 #define RNNC_MULTIVERSION
 #endif
@@ -84,8 +85,8 @@ void dotForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
 }
 
 /// The general case: op(A)(m,k) = A[m*sam + k*sak], op(B)(k,n) likewise.
-void stridedForm(const float *A, const float *B, float *C, int64_t M,
-                 int64_t N, int64_t K, int64_t sam, int64_t sak, int64_t sbk,
+void stridedForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
+                 int64_t K, int64_t sam, int64_t sak, int64_t sbk,
                  int64_t sbn) {
   for (int64_t m = 0; m < M; ++m)
     for (int64_t n = 0; n < N; ++n) {
