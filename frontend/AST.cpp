@@ -112,7 +112,8 @@ void dumpProgram(const Program &p, std::ostream &os) {
         std::string ty = s.type.isToken ? "token" : "f32";
         ty += shapeToString(s.type.shape);
         if (s.type.isSeq)
-          ty = "seq[" + ty + "]";
+          ty = "seq[" + ty +
+               (s.type.timeName.empty() ? "" : ", " + s.type.timeName) + "]";
         os << "    "
            << (s.kind == ModelStmt::Kind::Input ? "Input " : "Target ")
            << s.name << ": " << ty << at(s.loc) << "\n";

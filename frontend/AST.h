@@ -106,11 +106,15 @@ struct SizeParam {
   std::optional<int64_t> defaultValue;
 };
 
-/// `seq[token[V]]`, `seq[f32[F]]`, `token[C]`, `f32[F]`.
+/// `seq[token[V]]`, `seq[f32[F]]`, `token[C]`, `f32[F]`, and
+/// `seq[token[V], S]` for a sequence whose length is its own (a source
+/// sequence attended over); unnamed sequences share the time dim T.
 struct DataType {
   bool isSeq = false;
   bool isToken = false;
   Shape shape;
+  std::string timeName;
+  Location timeLoc;
   Location loc;
 };
 

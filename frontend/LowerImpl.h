@@ -129,7 +129,8 @@ public:
   std::vector<std::pair<ir::Value *, SlotInfo>> finalStates;
   std::set<std::string> usedLayerNames;
   std::map<std::string, int> layerCounters;
-  ir::Value *lengthsArg = nullptr;
+  /// The lengths argument of each sequence time dim (T, S, ...).
+  std::map<std::string, ir::Value *> lengthsArgs;
   ir::Value *lossValue = nullptr;
   /// The cell body being lowered, for notes on errors inside it.
   const Scope *cellScope = nullptr;

@@ -174,9 +174,15 @@ Val Lowerer::declareData(const ModelStmt &s, Scope &scope, const char *role) {
   auto dims = evalShape(s.type.shape, scope);
   if (!dims)
     return Val::invalid();
+  std::string timeSym = s.type.timeName.empty() ? "T" : s.type.timeName;
+  if (s.type.isSeq && timeSym != "T" &&
+      (timeSym == "B" || scope.sizes.count(timeSym)))
+    return fail(s.type.timeLoc, "'" + timeSym +
+                                    "' cannot name a sequence length; it is "
+                                    "already a size or the batch");
   std::vector<Dim> irDims;
   if (s.type.isSeq)
-    irDims.push_back(Dim::symbolic("T"));
+    irDims.push_back(Dim::symbolic(timeSym));
   irDims.push_back(Dim::symbolic("B"));
   if (s.type.isToken) {
     v.isToken = true;
@@ -191,11 +197,14 @@ Val Lowerer::declareData(const ModelStmt &s, Scope &scope, const char *role) {
       irDims.push_back(Dim::fixed(d));
   }
   if (s.type.isSeq) {
-    v.timeSym = "T";
-    if (!lengthsArg)
-      lengthsArg =
-          addArg("lengths", "lengths", TensorType::i32({Dim::symbolic("B")}));
-    v.lengths = lengthsArg;
+    // Sequences of one time dim share one lengths argument: `lengths` for T,
+    // `<first input>_lengths` for a named one.
+    v.timeSym = timeSym;
+    ir::Value *&len = lengthsArgs[timeSym];
+    if (!len)
+      len = addArg(timeSym == "T" ? "lengths" : s.name + "_lengths", "lengths",
+                   TensorType::i32({Dim::symbolic("B")}));
+    v.lengths = len;
   }
   v.v = addArg(
       s.name, role,
@@ -393,7 +402,7 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
   usedLayerNames.clear();
   layerCounters.clear();
   outputs.clear();
-  lengthsArg = nullptr;
+  lengthsArgs.clear();
   lossValue = nullptr;
   unsigned errorsBefore = diags.errorCount();
 
@@ -446,6 +455,11 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
   std::map<ir::Value *, ir::Value *> argFor;
   static const char *kOrder[] = {"input", "lengths", "target", "state",
                                  "param"};
+  // The main sequences' `lengths` leads the lengths arguments.
+  std::stable_partition(
+      pendingArgs.begin(), pendingArgs.end(), [](const PendingArg &p) {
+        return p.slot.name == "lengths" && p.slot.role == "lengths";
+      });
   for (const char *role : kOrder)
     for (PendingArg &p : pendingArgs) {
       if (p.slot.role != role)

@@ -506,7 +506,7 @@ bool Parser::parseModelStmt(ModelDecl &model) {
   return true;
 }
 
-/// dataType ::= 'seq' '[' elemType ']' | elemType
+/// dataType ::= 'seq' '[' elemType (',' IDENT)? ']' | elemType
 /// elemType ::= ('token' | 'f32') shape
 bool Parser::parseDataType(DataType &type) {
   type.loc = here();
@@ -527,6 +527,12 @@ bool Parser::parseDataType(DataType &type) {
   if (type.isToken && type.shape.dims.size() != 1)
     return error(type.shape.loc, "a token type has exactly one size, its "
                                  "vocabulary, as in 'token[V]'");
+  if (seq && consumeIf(TokenKind::Comma)) {
+    Location l;
+    if (!expectIdent(type.timeName, l, "the name of the sequence's length"))
+      return false;
+    type.timeLoc = l;
+  }
   if (seq && !expect(TokenKind::RBracket, "']' to close 'seq['"))
     return false;
   return true;
