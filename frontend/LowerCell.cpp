@@ -27,8 +27,10 @@ using ir::TensorType;
 std::optional<int64_t> Lowerer::evalDim(const DimExpr &d, Scope &scope) {
   switch (d.kind) {
   case DimExpr::Kind::Int:
-    if (d.value < 1) {
-      fail(d.loc, "a size must be positive, got " + std::to_string(d.value),
+    if (d.value < 1 || d.value > kMaxSize) {
+      fail(d.loc,
+           "a size must be between 1 and " + std::to_string(kMaxSize) +
+               ", got " + std::to_string(d.value),
            &scope);
       return std::nullopt;
     }
@@ -58,11 +60,11 @@ std::optional<int64_t> Lowerer::evalDim(const DimExpr &d, Scope &scope) {
     int64_t v = d.kind == DimExpr::Kind::Add   ? *l + *r
                 : d.kind == DimExpr::Kind::Sub ? *l - *r
                                                : *l * *r;
-    bool overflow = d.kind == DimExpr::Kind::Mul && *l > (1LL << 40) / *r;
-    if (v < 1 || v > (1LL << 40) || overflow) {
+    bool overflow = d.kind == DimExpr::Kind::Mul && *l > kMaxSize / *r;
+    if (v < 1 || v > kMaxSize || overflow) {
       fail(d.loc,
            "size " + dimExprToString(d) + " = " + std::to_string(v) +
-               " is not a positive size",
+               " is not a size between 1 and " + std::to_string(kMaxSize),
            &scope);
       return std::nullopt;
     }

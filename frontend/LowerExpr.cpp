@@ -361,8 +361,9 @@ Val Lowerer::split(Val x, int64_t parts, const Location &loc) {
 std::optional<int64_t> Lowerer::evalSizeExpr(const Expr &e, Scope &scope) {
   switch (e.kind) {
   case Expr::Kind::Number:
-    if (!e.isInteger || e.number < 1 || e.number > double(1LL << 40)) {
-      fail(e.loc, "a size must be a positive integer, got " + exprToString(e));
+    if (!e.isInteger || e.number < 1 || e.number > double(kMaxSize)) {
+      fail(e.loc, "a size must be an integer between 1 and " +
+                      std::to_string(kMaxSize) + ", got " + exprToString(e));
       return std::nullopt;
     }
     return static_cast<int64_t>(e.number);
@@ -386,9 +387,10 @@ std::optional<int64_t> Lowerer::evalSizeExpr(const Expr &e, Scope &scope) {
     if (!l || !r)
       return std::nullopt;
     int64_t v = e.op == '+' ? *l + *r : e.op == '-' ? *l - *r : *l * *r;
-    if (v < 1 || v > (1LL << 40) || (e.op == '*' && *l > (1LL << 40) / *r)) {
+    if (v < 1 || v > kMaxSize || (e.op == '*' && *l > kMaxSize / *r)) {
       fail(e.loc, "size " + exprToString(e) + " = " + std::to_string(v) +
-                      " is not a positive size");
+                      " is not a size between 1 and " +
+                      std::to_string(kMaxSize));
       return std::nullopt;
     }
     return v;

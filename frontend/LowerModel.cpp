@@ -427,8 +427,9 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
                        "=<n> (or give a default, as in " + sp.name + " = 64)");
       value = 1;
     }
-    if (value < 1 || value > (1LL << 40))
-      fail(sp.loc, "size '" + sp.name + "' must be positive, got " +
+    if (value < 1 || value > kMaxSize)
+      fail(sp.loc, "size '" + sp.name + "' must be between 1 and " +
+                       std::to_string(kMaxSize) + ", got " +
                        std::to_string(value));
     scope.sizes[sp.name] = {value, sp.loc, how};
     info->sizes[sp.name] = value;

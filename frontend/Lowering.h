@@ -23,6 +23,10 @@
 
 namespace rnnc::frontend {
 
+/// The largest size (feature dim) a model may use: 2^24. Two such dims still
+/// multiply without overflow, and anything larger is a typo, not a model.
+constexpr int64_t kMaxSize = int64_t(1) << 24;
+
 struct LowerOptions {
   /// Size bindings from the command line (`--set V=65`); they override
   /// defaults in the model header.

@@ -281,4 +281,100 @@ TEST(PoolingNumeric, RespectsEachRowsLength) {
     }
 }
 
+/// Additive attention over a source sequence with its own lengths: padded
+/// source positions get no weight, padded target steps hold the state.
+TEST(AttentionNumeric, MasksSourcePositionsPastEachRowsLength) {
+  Compiled c = compile(R"(
+cell att(x: [E], mem: seq[[K]]) -> h: [H] {
+  param Wq: [A, H], Wk: [A, K], v: [A], W: [H, E + K], U: [H, H]
+  score = v @ tanh(Wk @ mem + Wq @ h)
+  ctx = softmax(score) @ mem
+  h = tanh(W @ concat(x, ctx) + U @ h)
+}
+model m(E = 2, K = 3, H = 4, A = 5) {
+  input src: seq[f32[K], S]
+  input x: seq[f32[E]]
+  output att(x, mem=src, H=H, A=A)
+}
+)");
+  ASSERT_TRUE(c.fn);
+  const int64_t E = 2, K = 3, H = 4, A = 5, B = 3, S = 4, T = 3;
+  std::vector<int32_t> tgtLen{3, 1, 2}, srcLen{4, 2, 1};
+  std::mt19937 rng(99);
+  std::uniform_real_distribution<float> uni(-0.8f, 0.8f);
+  std::map<std::string, Tensor> byName;
+  std::vector<Tensor> args;
+  for (const SlotInfo &a : c.info->args) {
+    std::vector<int64_t> shape;
+    for (const ir::Dim &d : a.type.dims())
+      shape.push_back(d.isStatic()   ? d.size
+                      : d.sym == "B" ? B
+                      : d.sym == "S" ? S
+                                     : T);
+    Tensor t(a.type.dtype(), shape);
+    if (a.name == "lengths")
+      t = Tensor::i32(shape, tgtLen);
+    else if (a.name == "src_lengths")
+      t = Tensor::i32(shape, srcLen);
+    else
+      for (float &f : t.f32Vec())
+        f = uni(rng);
+    byName[a.name] = t;
+    args.push_back(t);
+  }
+  ASSERT_EQ(c.info->args[2].name, "lengths");
+  ASSERT_EQ(c.info->args[3].name, "src_lengths");
+  auto out = ir::interpret(*c.fn, args);
+  ASSERT_TRUE(out) << out.error();
+
+  auto P = [&](const char *n) { return byName.at(std::string("att_1.") + n); };
+  const Tensor &mem = byName.at("src"), &xs = byName.at("x");
+  const Tensor &h0 = byName.at("att_1.h0");
+  for (int64_t b = 0; b < B; ++b) {
+    std::vector<float> h(h0.f32Data() + b * H, h0.f32Data() + (b + 1) * H);
+    for (int64_t t = 0; t < tgtLen[b]; ++t) {
+      std::vector<float> e(srcLen[b]);
+      float mx = -1e30f;
+      for (int64_t s = 0; s < srcLen[b]; ++s) {
+        float sum = 0;
+        for (int64_t a = 0; a < A; ++a) {
+          float pre = 0;
+          for (int64_t k = 0; k < K; ++k)
+            pre += P("Wk").f32Data()[a * K + k] *
+                   mem.f32Data()[(s * B + b) * K + k];
+          for (int64_t j = 0; j < H; ++j)
+            pre += P("Wq").f32Data()[a * H + j] * h[j];
+          sum += P("v").f32Data()[a] * std::tanh(pre);
+        }
+        e[s] = sum;
+        mx = std::max(mx, sum);
+      }
+      float z = 0;
+      for (float &v : e)
+        z += (v = std::exp(v - mx));
+      std::vector<float> in(E + K, 0.0f);
+      for (int64_t i = 0; i < E; ++i)
+        in[i] = xs.f32Data()[(t * B + b) * E + i];
+      for (int64_t s = 0; s < srcLen[b]; ++s)
+        for (int64_t k = 0; k < K; ++k)
+          in[E + k] += e[s] / z * mem.f32Data()[(s * B + b) * K + k];
+      std::vector<float> next(H);
+      for (int64_t j = 0; j < H; ++j) {
+        float acc = 0;
+        for (int64_t i = 0; i < E + K; ++i)
+          acc += P("W").f32Data()[j * (E + K) + i] * in[i];
+        for (int64_t i = 0; i < H; ++i)
+          acc += P("U").f32Data()[j * H + i] * h[i];
+        next[j] = std::tanh(acc);
+      }
+      h = next;
+      for (int64_t j = 0; j < H; ++j)
+        EXPECT_NEAR((*out)[0].f32Data()[(t * B + b) * H + j], h[j], 1e-5)
+            << "t=" << t << " b=" << b;
+    }
+    for (int64_t j = 0; j < H; ++j)
+      EXPECT_NEAR((*out)[1].f32Data()[b * H + j], h[j], 1e-5) << "b=" << b;
+  }
+}
+
 } // namespace
