@@ -5,7 +5,8 @@
 //
 // Algorithm: sweep every block (function body and scan bodies, recursively),
 // trying the rewrites below on each op; repeat until a sweep changes nothing
-// (a fixed point; every rewrite removes an op or shrinks one, so it ends).
+// (a fixed point; every rewrite removes an op, shrinks one, or moves uses
+// to an earlier value, so it ends).
 // An op whose results were replaced is erased, and so are the ops that fed
 // only it (e.g. the constants that were folded), so the output carries no
 // debris; other unused ops are left for `dce`.
@@ -33,8 +34,10 @@
 //                     unchanged is its init; a sequence or capture given
 //                     twice gets one body argument.
 //
-// Floating-point policy: folds are exact in IEEE arithmetic, with one
-// exception: signed zeros are not preserved (as with -fno-signed-zeros):
+// Floating-point policy: folds compute as the reference interpreter does
+// (operands as f32, the op in double, the result rounded to f32), and the
+// identities are exact in IEEE arithmetic, with one exception: signed zeros
+// are not preserved (as with -fno-signed-zeros):
 // x + 0 -> x and x - (-0) -> x give -0 where the program gave +0 for x = -0;
 // no neural-network result depends on the sign of a zero. x * 0 -> 0 is NOT
 // done: it is wrong for x = inf or NaN (the result is NaN), and a NaN must
