@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -77,6 +78,12 @@ bool parseModelOptions(const std::vector<std::string> &args,
 }
 
 bool readFile(const std::string &path, std::string &text) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    std::cerr << "rnnc: error: cannot read '" << path
+              << "': it is a directory\n";
+    return false;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     std::cerr << "rnnc: error: cannot open '" << path << "'\n";
