@@ -6,7 +6,7 @@
 //
 // Tolerances: the interpreter computes in double and rounds once; compiled
 // code computes in float. Elementwise ops are within a few ulps (the
-// polynomial exp/log/tanh/sigmoid measure below 5e-7 relative error, see
+// polynomial exp/log/tanh/sigmoid measure below 1.5e-7 relative error, see
 // MathApproxTest), so they use rtol 1e-5. Sums (matmul, reductions,
 // softmax, losses) round at every term and may be reassociated, giving errors
 // around K * 2^-24 relative to the sum of |terms|; with K <= 13 and inputs in
