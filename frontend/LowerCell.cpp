@@ -140,10 +140,13 @@ Val Lowerer::applyCell(const CellDecl &cell, const Expr &call, Scope &scope,
     }
     if (a.keyword == "reverse") {
       const Expr &v = *a.value;
-      if (v.kind != Expr::Kind::Name || (v.name != "true" && v.name != "false"))
-        ok = !fail(v.loc, "'reverse' must be true or false").valid() && false;
-      else
+      if (v.kind != Expr::Kind::Name ||
+          (v.name != "true" && v.name != "false")) {
+        fail(v.loc, "'reverse' must be true or false");
+        ok = false;
+      } else {
         reverse = v.name == "true";
+      }
       continue;
     }
     size_t idx = 0;

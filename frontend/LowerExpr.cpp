@@ -79,9 +79,11 @@ std::string Lowerer::layerName(const std::string &callee,
 ir::Value *Lowerer::addArg(const std::string &name, const std::string &role,
                            const TensorType &type, InitSpec init) {
   // Placeholders live outside any block until the final function exists.
-  auto *placeholder = new ir::Value(type, name);
-  pendingArgs.push_back({placeholder, SlotInfo{name, role, type, init}});
-  return placeholder;
+  auto placeholder = std::make_unique<ir::Value>(type, name);
+  ir::Value *raw = placeholder.get();
+  pendingArgs.push_back(
+      {std::move(placeholder), SlotInfo{name, role, type, init}});
+  return raw;
 }
 
 TensorType Lowerer::batchedType(const Val &proto) const {
@@ -172,10 +174,6 @@ Val Lowerer::binary(char op, Val a, Val c, const Location &loc) {
   r.dims = aScalar ? c.dims : a.dims;
   if (aScalar && cScalar)
     r.dims = {};
-  if (r.kind == Val::Kind::Param &&
-      (a.kind != Val::Kind::Param || c.kind != Val::Kind::Param)) {
-    // A parameter combined with a literal stays a parameter-shaped value.
-  }
   OpKind kind = op == '+'   ? OpKind::Add
                 : op == '-' ? OpKind::Sub
                 : op == '*' ? OpKind::Mul

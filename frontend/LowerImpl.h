@@ -63,7 +63,7 @@ struct Scope {
 /// One argument of the function being built, recorded until the end when the
 /// arguments are put in calling-convention order.
 struct PendingArg {
-  ir::Value *placeholder;
+  std::unique_ptr<ir::Value> placeholder;
   SlotInfo slot;
 };
 

@@ -470,7 +470,7 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
         attrs["param"] = true;
       ir::Value *arg = fn->addArg(p.slot.type, p.slot.name, attrs);
       p.placeholder->replaceAllUsesWith(arg);
-      argFor[p.placeholder] = arg;
+      argFor[p.placeholder.get()] = arg;
       info->args.push_back(p.slot);
     }
   while (!scratch.body().empty())
@@ -487,8 +487,6 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
   for (ir::Value *&r : results)
     if (argFor.count(r))
       r = argFor[r];
-  for (PendingArg &p : pendingArgs)
-    delete p.placeholder;
   pendingArgs.clear();
   b = nullptr;
   if (failed)
