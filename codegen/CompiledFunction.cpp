@@ -3,6 +3,7 @@
 
 #include "codegen/Jit.h"
 #include "codegen/Optimizer.h"
+#include "ir/Verifier.h"
 #include "runtime/ExecContext.h"
 
 #include "llvm/Support/raw_ostream.h"
@@ -33,6 +34,11 @@ compile(const ir::Function &fn, const CompileOptions &options) {
         target.features = host.features;
     }
   }
+  // Lowering trusts the IR's structure (operand counts, types, scan layout);
+  // the verifier is what makes that safe for IR from any source.
+  ir::Diagnostics diags;
+  if (!ir::verifyFunction(fn, diags))
+    return makeError("cannot compile invalid IR:\n" + diags.str());
   auto jit = Jit::create(target);
   if (!jit)
     return makeError("cannot create the JIT: " +

@@ -59,7 +59,7 @@ private:
   std::string irBefore, irAfter;
 };
 
-/// Lowers, optimizes and JIT-compiles `fn`.
+/// Verifies, lowers, optimizes and JIT-compiles `fn`; invalid IR is an error.
 Result<std::unique_ptr<CompiledFunction>>
 compile(const ir::Function &fn, const CompileOptions &options = {});
 

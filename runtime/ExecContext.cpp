@@ -6,28 +6,41 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/ExecContext.h"
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 namespace rnnc {
 
+static constexpr int64_t kAlign = 64, kGuard = 64;
+static constexpr unsigned char kGuardByte = 0xA5;
+
 void *ExecContext::allocate(int64_t bytes) {
-  if (bytes < 0)
+  if (bytes < 0 || bytes > INT64_MAX / 2)
     return nullptr;
-  // aligned_alloc wants a multiple of the alignment; a zero-size request still
-  // gets a distinct block so every buffer pointer is valid.
-  constexpr int64_t align = 64;
-  int64_t rounded = (bytes + align - 1) / align * align;
-  if (rounded == 0)
-    rounded = align;
-  void *p = std::aligned_alloc(align, static_cast<size_t>(rounded));
-  if (p)
-    blocks.push_back(p);
+  // aligned_alloc wants a multiple of the alignment; the guard follows the
+  // requested bytes directly, so even a one-element overrun hits it.
+  int64_t rounded = (bytes + kGuard + kAlign - 1) / kAlign * kAlign;
+  auto *p = static_cast<unsigned char *>(
+      std::aligned_alloc(kAlign, static_cast<size_t>(rounded)));
+  if (!p)
+    return nullptr;
+  std::memset(p + bytes, kGuardByte, kGuard);
+  blocks.push_back({p, bytes});
   return p;
 }
 
+bool ExecContext::guardsIntact() const {
+  for (const Block &b : blocks)
+    for (int64_t k = 0; k < kGuard; ++k)
+      if (b.data[b.bytes + k] != kGuardByte)
+        return false;
+  return true;
+}
+
 void ExecContext::reset() {
-  for (void *p : blocks)
-    std::free(p);
+  for (const Block &b : blocks)
+    std::free(b.data);
   blocks.clear();
   errorCode = RNNC_OK;
   errorA = errorB = 0;
@@ -64,9 +77,12 @@ std::string ExecContext::errorMessage() const {
 }
 
 Status ExecContext::status() const {
-  if (!hasError())
-    return Status::ok();
-  return makeError(errorMessage());
+  if (hasError())
+    return makeError(errorMessage());
+  if (!guardsIntact())
+    return makeError("internal error: compiled code wrote past the end of an "
+                     "intermediate buffer");
+  return Status::ok();
 }
 
 } // namespace rnnc

@@ -5,7 +5,9 @@
 // and the first run-time error it reported (an id outside an embedding
 // table, a sequence length outside [0, T], ...). The caller turns that error
 // into an rnnc::Error. Buffer reuse by liveness is a later pass; this arena
-// is deliberately simple: one aligned block per request.
+// is deliberately simple: one aligned block per request. Each block ends in a
+// 64-byte guard pattern, checked by status(): a codegen bug that writes past
+// a buffer becomes an error instead of silent heap corruption.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RNNC_RUNTIME_EXECCONTEXT_H
@@ -42,11 +44,17 @@ public:
   bool hasError() const { return errorCode != RNNC_OK; }
   /// The first recorded error as a sentence, or "" when there is none.
   std::string errorMessage() const;
-  /// Ok, or the first error as an rnnc::Error.
+  /// Ok, or the first error as an rnnc::Error (a damaged guard included).
   Status status() const;
+  /// True when every block's guard is intact.
+  bool guardsIntact() const;
 
 private:
-  std::vector<void *> blocks;
+  struct Block {
+    unsigned char *data;
+    int64_t bytes;
+  };
+  std::vector<Block> blocks;
   int32_t errorCode = RNNC_OK;
   int64_t errorA = 0, errorB = 0;
 };

@@ -369,3 +369,20 @@ func @v(%x: f32[B,64], %y: f32[B,64]) -> (f32[B,64]) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(CodegenTest, InvalidIRIsAnErrorNotACrash) {
+  // A matmul given one operand, built without the Builder's checks.
+  ir::Function fn("bad");
+  ir::Value *x = fn.addArg(ir::TensorType::f32({ir::Dim::fixed(2)}), "x");
+  ir::Builder b(&fn.body());
+  ir::Operation *op = b.createUnchecked(
+      ir::OpKind::MatMul, {x}, {ir::TensorType::f32({ir::Dim::fixed(2)})});
+  b.ret({op->result(0)});
+  auto r = codegen::compile(fn);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().find("invalid IR"), std::string::npos) << r.error();
+}
+
+} // namespace
