@@ -27,6 +27,7 @@
 #include "llvm/IR/IRBuilder.h"
 
 #include <map>
+#include <unordered_map>
 
 namespace rnnc::codegen {
 
@@ -140,7 +141,10 @@ private:
   llvm::Value *ctxArg = nullptr;
   std::vector<std::string> symbolOrder;
   std::map<std::string, llvm::Value *> symbolValues;
-  llvm::DenseMap<const ir::Value *, Buffer> buffers;
+  /// Node-based on purpose: op lowerings hold `const Buffer &`s across
+  /// define() calls, which must not move existing entries (a DenseMap
+  /// rehash did, and crashed on a split inside a scan body).
+  std::unordered_map<const ir::Value *, Buffer> buffers;
   /// Returned values computed by top-level ops: their result slot.
   llvm::DenseMap<const ir::Value *, unsigned> resultSlot;
   std::vector<llvm::Value *> resultPtrs;

@@ -39,8 +39,9 @@ inline std::unique_ptr<ir::Module> parseIR(const std::string &text) {
 }
 
 /// A random tensor for argument `name` of `type` under `bind`. Names pick
-/// the range: "pos*" (0.05, 4], "cond*" {0, 1}, "len*" lengths in [0, T],
-/// "ids*" / "tgt*" ids in [0, V) with V = bind["V"], else [-3, 3].
+/// the range: f32 "pos*" (0.05, 4], "cond*" {0, 1}, else [-3, 3]; i32 names
+/// containing "len" are lengths in [0, T] ([0, S] with "src"), row 0 full;
+/// other i32 are ids in [0, V) with V = bind["V"] (5 when unbound).
 inline Tensor randomArg(const std::string &name, const ir::TensorType &type,
                         const Bindings &bind, std::mt19937 &rng) {
   std::vector<int64_t> shape;
@@ -49,16 +50,18 @@ inline Tensor randomArg(const std::string &name, const ir::TensorType &type,
   Tensor t(type.dtype(), shape);
   auto starts = [&](const char *p) { return name.rfind(p, 0) == 0; };
   if (type.dtype() == DType::I32) {
-    int64_t hi = starts("len")     ? bind.at("T") + 1
-                 : bind.count("V") ? bind.at("V")
-                                   : 5;
+    bool isLength = name.find("len") != std::string::npos;
+    int64_t steps =
+        isLength ? bind.at(name.find("src") != std::string::npos ? "S" : "T")
+                 : 0;
+    int64_t hi = isLength ? steps + 1 : bind.count("V") ? bind.at("V") : 5;
     std::uniform_int_distribution<int32_t> dist(0,
                                                 static_cast<int32_t>(hi - 1));
     for (int32_t &v : t.i32Vec())
       v = dist(rng);
-    // Keep one full-length row so T is exercised completely.
-    if (starts("len") && !t.i32Vec().empty())
-      t.i32Vec()[0] = static_cast<int32_t>(bind.at("T"));
+    // Keep one full-length row so every step is exercised.
+    if (isLength && !t.i32Vec().empty())
+      t.i32Vec()[0] = static_cast<int32_t>(steps);
     return t;
   }
   std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
