@@ -126,7 +126,10 @@ const Buffer &FunctionLowering::define(const ir::Value *v) {
   buf.dims = dimsOf(v->type());
   buf.dtype = v->type().dtype();
   auto slot = resultSlot.find(v);
-  if (slot != resultSlot.end()) {
+  auto place = placed.find(v);
+  if (place != placed.end()) {
+    buf.data = place->second;
+  } else if (slot != resultSlot.end()) {
     buf.data = resultPtrs[slot->second];
   } else {
     llvm::Value *elems = product(allocB, buf.dims);

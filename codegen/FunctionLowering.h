@@ -60,6 +60,11 @@ public:
   /// Gives `v` a buffer: the caller's result buffer when `v` is returned,
   /// else fresh arena memory.
   const Buffer &define(const ir::Value *v);
+  /// Makes the next define(v) use `data` instead of new memory: a scan
+  /// places a body value it yields as an output straight into row t of the
+  /// stacked result.
+  void placeInto(const ir::Value *v, llvm::Value *data) { placed[v] = data; }
+  bool isPlaced(const ir::Value *v) const { return placed.count(v) != 0; }
   /// Binds `v` to existing memory (views, scan body arguments).
   const Buffer &bind(const ir::Value *v, llvm::Value *data);
   /// Arena memory for `elems` elements of `dtype`, allocated on entry;
@@ -147,6 +152,8 @@ private:
   std::unordered_map<const ir::Value *, Buffer> buffers;
   /// Returned values computed by top-level ops: their result slot.
   llvm::DenseMap<const ir::Value *, unsigned> resultSlot;
+  /// Values to be defined in given memory (placeInto).
+  llvm::DenseMap<const ir::Value *, llvm::Value *> placed;
   std::vector<llvm::Value *> resultPtrs;
 };
 

@@ -9,10 +9,12 @@
 //    step is contiguous); captures are the operands' own buffers;
 //  - the body's values have buffers allocated once on entry (the alloc
 //    block), so no step allocates;
-//  - after the body: each per-step output is copied to row t of its stacked
-//    result, then each next carry is copied into its carry buffer (outputs
-//    first, since an output may be a carry's current value). A carry that
-//    receives another carry's current value is staged through a copy first.
+//  - a per-step output computed by a body op is written in place into row t
+//    of its stacked result; any other output (a body argument, a view, a
+//    constant) is copied there after the body. Then each next carry is copied
+//    into its carry buffer (outputs first, since an output may be a carry's
+//    current value). A carry that receives another carry's current value is
+//    staged through a copy first.
 //  - with lengths, row b is active while t < len[b]: inactive rows keep their
 //    carry and get zero outputs. Lengths outside [0, T] are a run-time error.
 //
@@ -92,6 +94,19 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
       bind(body.arg(i),
            elemPtr(seq.dtype, seq.data, b.CreateMul(t, stepElems)));
     }
+    // Outputs computed by a body op are written in place, into row t of
+    // their stacked result (views and constants keep their own storage).
+    std::vector<llvm::Value *> rowOut(numOut);
+    for (unsigned o = 0; o < numOut; ++o) {
+      rowOut[o] = elemPtr(outs[o]->dtype, outs[o]->data,
+                          b.CreateMul(t, product(outs[o]->dims, 1)));
+      const ir::Value *v = yield->operand(l.numCarry + o);
+      const ir::Operation *def = v->definingOp();
+      if (def && def->parentBlock() == &body &&
+          def->kind() != ir::OpKind::Reshape &&
+          def->kind() != ir::OpKind::Constant && !isPlaced(v))
+        placeInto(v, rowOut[o]);
+    }
     if (llvm::Error err = lowerBlock(body)) {
       bodyError = llvm::toString(std::move(err));
       return;
@@ -105,8 +120,8 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     for (unsigned o = 0; o < numOut; ++o) {
       const Buffer &src = bufferOf(yield->operand(l.numCarry + o));
       llvm::Value *stepElems = product(outs[o]->dims, 1);
-      llvm::Value *dst =
-          elemPtr(src.dtype, outs[o]->data, b.CreateMul(t, stepElems));
+      llvm::Value *dst = rowOut[o];
+      bool inPlace = src.data == dst;
       if (!lengths) {
         copy(src.dtype, dst, src.data, stepElems);
         continue;
@@ -115,10 +130,11 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
       emitLoop(batch, "scan.out", [&](llvm::Value *r) {
         llvm::Value *off = b.CreateMul(r, rowElems);
         llvm::Value *on = active(r);
-        emitIf(on, [&] {
-          copy(src.dtype, elemPtr(src.dtype, dst, off),
-               elemPtr(src.dtype, src.data, off), rowElems);
-        });
+        if (!inPlace)
+          emitIf(on, [&] {
+            copy(src.dtype, elemPtr(src.dtype, dst, off),
+                 elemPtr(src.dtype, src.data, off), rowElems);
+          });
         emitIf(b.CreateNot(on), [&] {
           llvm::Value *zero = src.dtype == DType::F32
                                   ? f32(0.0)
