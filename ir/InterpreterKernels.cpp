@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ir/InterpreterKernels.h"
+#include "ir/ScalarSemantics.h"
 
 #include <Eigen/Core>
 
@@ -65,47 +66,6 @@ Tensor gather(const Tensor &src, const Shape &out,
   return r;
 }
 
-static double applyUnary(OpKind kind, double x) {
-  switch (kind) {
-  case OpKind::Neg:
-    return -x;
-  case OpKind::Exp:
-    return std::exp(x);
-  case OpKind::Log:
-    return std::log(x);
-  case OpKind::Tanh:
-    return std::tanh(x);
-  case OpKind::Sigmoid:
-    return 1.0 / (1.0 + std::exp(-x));
-  case OpKind::Relu:
-    return x > 0.0 ? x : 0.0;
-  case OpKind::Sqrt:
-    return std::sqrt(x);
-  default:
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-}
-
-static double applyBinary(OpKind kind, double x, double y) {
-  switch (kind) {
-  case OpKind::Add:
-    return x + y;
-  case OpKind::Sub:
-    return x - y;
-  case OpKind::Mul:
-    return x * y;
-  case OpKind::Div:
-    return x / y;
-  // NaN propagates through max and min, as in numpy.maximum/minimum.
-  case OpKind::Max:
-    return std::isnan(x) || std::isnan(y) ? std::nan("") : std::max(x, y);
-  case OpKind::Min:
-    return std::isnan(x) || std::isnan(y) ? std::nan("") : std::min(x, y);
-  default:
-    return std::numeric_limits<double>::quiet_NaN();
-  }
-}
-
 Result<Tensors> runElementwise(const KernelArgs &a) {
   OpKind kind = a.op.kind();
   const Shape &out = a.outShapes[0];
@@ -114,7 +74,7 @@ Result<Tensors> runElementwise(const KernelArgs &a) {
   if (isElementwiseUnary(kind)) {
     const std::vector<float> &x = a.in[0]->f32Vec();
     for (size_t k = 0; k < dst.size(); ++k)
-      dst[k] = static_cast<float>(applyUnary(kind, x[k]));
+      dst[k] = static_cast<float>(evalUnary(kind, x[k]));
     return Tensors{std::move(r)};
   }
   std::vector<std::vector<int64_t>> offs;
@@ -130,7 +90,7 @@ Result<Tensors> runElementwise(const KernelArgs &a) {
   const auto &x = a.in[0]->f32Vec(), &y = a.in[1]->f32Vec();
   for (size_t k = 0; k < dst.size(); ++k)
     dst[k] =
-        static_cast<float>(applyBinary(kind, x[offs[0][k]], y[offs[1][k]]));
+        static_cast<float>(evalBinary(kind, x[offs[0][k]], y[offs[1][k]]));
   return Tensors{std::move(r)};
 }
 

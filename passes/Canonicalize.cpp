@@ -48,6 +48,7 @@
 #include "passes/Passes.h"
 
 #include "ir/Builder.h"
+#include "ir/ScalarSemantics.h"
 #include "passes/ScanUtils.h"
 
 #include <algorithm>
@@ -169,52 +170,26 @@ Value *makeConstant(Operation *before, const TensorType &type,
 
 //===--- Elementwise arithmetic, as the program computes it ---------------===//
 
-// Operands are f32 values; each op computes in double and rounds the result
-// to f32, exactly as the reference interpreter (ir/InterpreterKernels.cpp)
-// does, so a folded constant equals what the unfolded program computes.
+// Operands are f32 values; each op computes in double (ir/ScalarSemantics.h,
+// shared with the reference interpreter) and rounds the result to f32, so a
+// folded constant equals what the unfolded program computes.
 // (For + - * / and sqrt this is also exactly the f32 operation.)
 
 std::optional<double> foldUnary(OpKind kind, double x) {
-  switch (kind) {
-  case OpKind::Neg:
-    return -x;
-  case OpKind::Exp:
-    return std::exp(x);
-  case OpKind::Log:
-    return std::log(x);
-  case OpKind::Tanh:
-    return std::tanh(x);
-  case OpKind::Sigmoid:
-    return 1.0 / (1.0 + std::exp(-x));
-  case OpKind::Relu:
-    if (std::isnan(x))
-      return std::nullopt;
-    return x > 0.0 ? x : 0.0;
-  case OpKind::Sqrt:
-    return std::sqrt(x);
-  default:
+  // relu(NaN) is left to run time: whether it is NaN or 0 is the backend's
+  // choice (max-based code gives either), so folding would fix one answer.
+  if (!isElementwiseUnary(kind) || (kind == OpKind::Relu && std::isnan(x)))
     return std::nullopt;
-  }
+  return evalUnary(kind, x);
 }
 
 std::optional<double> foldBinary(OpKind kind, double a, double b) {
-  switch (kind) {
-  case OpKind::Add:
-    return a + b;
-  case OpKind::Sub:
-    return a - b;
-  case OpKind::Mul:
-    return a * b;
-  case OpKind::Div:
-    return a / b;
-  case OpKind::Max:
-  case OpKind::Min:
-    if (std::isnan(a) || std::isnan(b))
-      return std::nullopt;
-    return kind == OpKind::Max ? std::max(a, b) : std::min(a, b);
-  default:
+  // Likewise max/min with a NaN operand.
+  if (!isElementwiseBinary(kind) ||
+      ((kind == OpKind::Max || kind == OpKind::Min) &&
+       (std::isnan(a) || std::isnan(b))))
     return std::nullopt;
-  }
+  return evalBinary(kind, a, b);
 }
 
 /// Folds an elementwise op whose operands are all constants.
