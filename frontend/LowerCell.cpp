@@ -300,8 +300,12 @@ Val Lowerer::applyCell(const CellDecl &cell, const Expr &call, Scope &scope,
   for (size_t i = 0; i < carryNames.size(); ++i) {
     carryProto.dims = carryDims[i];
     carryTypes.push_back(batchedType(carryProto));
-    inits.push_back(
-        addArg(layer + "." + carryNames[i] + "0", "state", carryTypes.back()));
+    // The driver starts states at zero unless the cell declares a value
+    // (`state c: [H] = 1`), which ModelInfo records as the state's init.
+    const VarDecl &decl = i == 0 ? cell.output : cell.states[i - 1];
+    InitSpec init = InitSpec::constant(decl.init.value_or(0.0));
+    inits.push_back(addArg(layer + "." + carryNames[i] + "0", "state",
+                           carryTypes.back(), init));
   }
   int64_t hidden = outDims->empty() ? 1 : outDims->back();
   double bound = 1.0 / std::sqrt(static_cast<double>(hidden));

@@ -37,7 +37,7 @@ std::string ModelInfo::str() const {
     os << "  size " << size << " = " << value << "\n";
   for (const SlotInfo &a : args) {
     os << "  arg " << a.name << ": " << a.type.str() << " role=" << a.role;
-    if (a.role == "param")
+    if (a.role == "param" || a.role == "state")
       os << " init=" << a.init.str();
     os << "\n";
   }

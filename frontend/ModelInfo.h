@@ -73,7 +73,8 @@ struct SlotInfo {
   /// "output", "final_state".
   std::string role;
   ir::TensorType type;
-  /// Params only.
+  /// Params: the initializer; states: the initial value (constant, 0 unless
+  /// the cell declares one).
   InitSpec init;
 };
 
