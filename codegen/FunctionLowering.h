@@ -1,5 +1,4 @@
-//===- codegen/FunctionLowering.h - State of one function's lowering -*- C++
-//-*-===//
+//===- codegen/FunctionLowering.h - One function's lowering --*- C++ -*-===//
 //
 // Internal to codegen. FunctionLowering turns one ir::Function into LLVM IR:
 // FunctionLowering.cpp holds the driver (signature, buffers, op dispatch,

@@ -1,5 +1,4 @@
-//===- codegen/MathEmitter.h - exp, log, tanh, sigmoid as LLVM IR -*- C++
-//-*-===//
+//===- codegen/MathEmitter.h - exp, log, tanh, sigmoid as IR ---*- C++ -*-===//
 //
 // Branch-free polynomial approximations of the transcendental functions the
 // elementwise ops need, emitted inline as plain float IR (no libm calls), so

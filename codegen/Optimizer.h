@@ -1,5 +1,4 @@
-//===- codegen/Optimizer.h - Verifying and optimizing LLVM modules -*- C++
-//-*-===//
+//===- codegen/Optimizer.h - Verify and optimize LLVM modules --*- C++ -*-===//
 //
 // The LLVM side of compilation between lowering and the JIT: verify the
 // module (a lowering bug becomes an error message, never a miscompile), then

@@ -1,5 +1,4 @@
-//===- codegen/RuntimeSymbols.h - The runtime functions code may call -*- C++
-//-*-===//
+//===- codegen/RuntimeSymbols.h - Runtime functions code calls -*- C++ -*-===//
 //
 // One table of the runtime functions (runtime/KernelABI.h) that generated code
 // calls: each entry has the C name, the host address the JIT binds it to and

@@ -1,5 +1,4 @@
-//===- runtime/KernelABI.h - C functions that generated code calls -*- C++
-//-*-===//
+//===- runtime/KernelABI.h - C functions generated code calls -*- C++ -*-===//
 //
 // The runtime ABI of compiled rnnc functions: every function generated code
 // may call, with a plain C signature so that JIT code and AOT objects reach

@@ -1,5 +1,4 @@
-//===- tests/unit/CodegenExamplesTest.cpp - Example models, JIT vs interpreter
-//===//
+//===- tests/unit/CodegenExamplesTest.cpp - Example models via the JIT ---===//
 //
 // Every model in examples/ goes through the frontend, is JIT-compiled, and
 // runs against the reference interpreter on random arguments (sizes made

@@ -1,5 +1,4 @@
-//===- tests/unit/CodegenTestUtil.h - JIT vs interpreter harness -*- C++
-//-*-===//
+//===- tests/unit/CodegenTestUtil.h - JIT vs interpreter -------*- C++ -*-===//
 //
 // Helpers for codegen tests: parse textual IR, JIT-compile a function, feed it
 // and the reference interpreter the same random arguments for several

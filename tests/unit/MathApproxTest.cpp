@@ -1,5 +1,4 @@
-//===- tests/unit/MathApproxTest.cpp - Accuracy of the generated exp/log/tanh
-//===//
+//===- tests/unit/MathApproxTest.cpp - Accuracy of exp/log/tanh/sigmoid ---===//
 //
 // Measures the polynomial approximations codegen emits (codegen/MathEmitter.h)
 // against libm in double precision over dense sweeps, through the whole
