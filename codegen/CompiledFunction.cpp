@@ -21,24 +21,54 @@ static std::string moduleText(const llvm::Module &m) {
   return os.str();
 }
 
-Result<std::unique_ptr<CompiledFunction>>
-compile(const ir::Function &fn, const CompileOptions &options) {
-  TargetSpec target = options.target;
-  if (target.triple.empty() || target.cpu.empty()) {
-    TargetSpec host = hostTarget();
-    if (target.triple.empty())
-      target.triple = host.triple;
-    if (target.cpu.empty()) {
-      target.cpu = host.cpu;
-      if (target.features.empty())
-        target.features = host.features;
-    }
+TargetSpec resolveTarget(const TargetSpec &requested) {
+  TargetSpec target = requested;
+  TargetSpec host = hostTarget();
+  if (target.triple.empty())
+    target.triple = host.triple;
+  if (target.cpu.empty()) {
+    target.cpu = host.cpu;
+    if (target.features.empty())
+      target.features = host.features;
   }
-  // Lowering trusts the IR's structure (operand counts, types, scan layout);
-  // the verifier is what makes that safe for IR from any source.
+  return target;
+}
+
+/// Lowering trusts the IR's structure (operand counts, types, scan layout);
+/// the verifier is what makes that safe for IR from any source.
+static Status verifyForCodegen(const ir::Function &fn) {
   ir::Diagnostics diags;
   if (!ir::verifyFunction(fn, diags))
     return makeError("cannot compile invalid IR:\n" + diags.str());
+  return Status::ok();
+}
+
+Result<std::string> emitLLVMIR(const ir::Function &fn,
+                               const CompileOptions &options) {
+  if (Status s = verifyForCodegen(fn); !s)
+    return makeError(s.error());
+  TargetSpec target = resolveTarget(options.target);
+  auto tm = createTargetMachine(target);
+  if (!tm)
+    return makeError("cannot create the target machine: " +
+                     llvm::toString(tm.takeError()));
+  llvm::LLVMContext context;
+  llvm::Module module("rnnc." + fn.name(), context);
+  module.setTargetTriple(target.triple);
+  module.setDataLayout((*tm)->createDataLayout());
+  auto sig = lowerFunction(fn, module, target);
+  if (!sig)
+    return makeError(llvm::toString(sig.takeError()));
+  if (llvm::Error err = optimizeModule(module, **tm, options.optLevel))
+    return makeError(llvm::toString(std::move(err)));
+  return moduleText(module);
+}
+
+Result<std::unique_ptr<CompiledFunction>>
+compile(const ir::Function &fn, const CompileOptions &options) {
+  if (Status s = verifyForCodegen(fn); !s)
+    return makeError(s.error());
+  TargetSpec target = resolveTarget(options.target);
   auto jit = Jit::create(target);
   if (!jit)
     return makeError("cannot create the JIT: " +

@@ -59,6 +59,15 @@ private:
   std::string irBefore, irAfter;
 };
 
+/// The target with empty fields filled from the host.
+TargetSpec resolveTarget(const TargetSpec &requested);
+
+/// The LLVM IR of `fn` as text, optimized at options.optLevel (0: as lowered,
+/// verified only), without JIT-compiling it: what `rnnc ir --emit=llvm`
+/// prints.
+Result<std::string> emitLLVMIR(const ir::Function &fn,
+                               const CompileOptions &options = {});
+
 /// Verifies, lowers, optimizes and JIT-compiles `fn`; invalid IR is an error.
 Result<std::unique_ptr<CompiledFunction>>
 compile(const ir::Function &fn, const CompileOptions &options = {});

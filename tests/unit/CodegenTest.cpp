@@ -386,3 +386,31 @@ TEST(CodegenTest, InvalidIRIsAnErrorNotACrash) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(CodegenTest, EmitsLLVMIRBeforeAndAfterOptimization) {
+  auto module = parseIR(R"(
+func @f(%x: f32[B,16]) -> (f32[B,16]) {
+  %s = sigmoid(%x) : f32[B,16]
+  return(%s)
+})");
+  ASSERT_TRUE(module);
+  const ir::Function &fn = *module->functions().front();
+  codegen::CompileOptions raw;
+  raw.optLevel = 0;
+  auto before = codegen::emitLLVMIR(fn, raw);
+  ASSERT_TRUE(before) << before.error();
+  EXPECT_NE(before->find("define void @rnnc.f(ptr %args, ptr %syms, ptr "
+                         "%results, ptr %ctx)"),
+            std::string::npos)
+      << *before;
+  EXPECT_NE(before->find("\"target-cpu\""), std::string::npos);
+  auto after = codegen::emitLLVMIR(fn);
+  ASSERT_TRUE(after) << after.error();
+  if (codegen::hostTarget().features.find("+avx2") != std::string::npos) {
+    EXPECT_NE(after->find("<8 x float>"), std::string::npos);
+  }
+}
+
+} // namespace
