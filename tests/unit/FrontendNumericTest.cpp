@@ -377,4 +377,41 @@ model m(E = 2, K = 3, H = 4, A = 5) {
   }
 }
 
+/// layernorm over the last axis: (x - mean) / sqrt(var + 1e-5) * w + b with
+/// the biased variance, as PyTorch's LayerNorm.
+TEST(LayerNormNumeric, MatchesDefinition) {
+  Compiled c = compile("model m {\n  input x: seq[f32[5]]\n"
+                       "  y = layernorm(x)\n  output y\n}\n");
+  ASSERT_TRUE(c.fn);
+  ASSERT_EQ(c.info->args.size(), 4u);
+  EXPECT_EQ(c.info->args[2].name, "y.weight");
+  EXPECT_EQ(c.info->args[3].name, "y.bias");
+  const int64_t T = 2, B = 2, F = 5;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> uni(-2.0f, 2.0f);
+  std::vector<float> xs(T * B * F), w(F), bias(F);
+  for (float &v : xs)
+    v = uni(rng);
+  for (float &v : w)
+    v = uni(rng);
+  for (float &v : bias)
+    v = uni(rng);
+  auto out = ir::interpret(
+      *c.fn, {Tensor::f32({T, B, F}, xs), Tensor::i32({B}, {2, 2}),
+              Tensor::f32({F}, w), Tensor::f32({F}, bias)});
+  ASSERT_TRUE(out) << out.error();
+  for (int64_t r = 0; r < T * B; ++r) {
+    double mean = 0, var = 0;
+    for (int64_t f = 0; f < F; ++f)
+      mean += xs[r * F + f] / double(F);
+    for (int64_t f = 0; f < F; ++f)
+      var += (xs[r * F + f] - mean) * (xs[r * F + f] - mean) / double(F);
+    for (int64_t f = 0; f < F; ++f)
+      EXPECT_NEAR((*out)[0].f32Data()[r * F + f],
+                  (xs[r * F + f] - mean) / std::sqrt(var + 1e-5) * w[f] +
+                      bias[f],
+                  1e-5);
+  }
+}
+
 } // namespace
