@@ -8,6 +8,8 @@
 
 #include "ir/Attribute.h"
 
+#include <cmath>
+
 namespace rnnc::frontend {
 
 std::string dimExprToString(const DimExpr &d) {
@@ -38,8 +40,11 @@ std::string shapeToString(const Shape &shape) {
 std::string exprToString(const Expr &e) {
   switch (e.kind) {
   case Expr::Kind::Number:
-    return e.isInteger ? std::to_string(static_cast<int64_t>(e.number))
-                       : ir::formatDouble(e.number);
+    // Integers too large for int64 (the lexer reads any digit string) print
+    // as doubles; converting them would be undefined behaviour.
+    return e.isInteger && std::fabs(e.number) < 9.0e18
+               ? std::to_string(static_cast<int64_t>(e.number))
+               : ir::formatDouble(e.number);
   case Expr::Kind::Name:
     return e.name;
   case Expr::Kind::Neg:

@@ -461,6 +461,8 @@ Val Lowerer::lowerCall(const Expr &e, Scope &scope, const std::string &layer) {
       return applyCell(c, e, scope, layer);
     }
   bool known = scope.cell ? isCellBuiltin(f) : isModelBuiltin(f);
+  if (!known && !scope.cell && isCellBuiltin(f))
+    return fail(e.loc, "'" + f + "' can only be used inside a cell", &scope);
   if (!known)
     return fail(e.loc, "unknown function '" + f + "'", &scope);
 

@@ -183,6 +183,11 @@ void CellChecker::checkExpr(const Expr &e) {
                              "' cannot be applied inside "
                              "cell '" +
                              cell.name + "'; apply cells in a model");
+    else if (isModelBuiltin(e.name) && !isCellBuiltin(e.name))
+      diags.error(e.loc, "'" + e.name +
+                             "' can only be used in a model, not "
+                             "inside cell '" +
+                             cell.name + "'");
     else if (!isCellBuiltin(e.name))
       diags.error(e.loc, "unknown function '" + e.name + "' in cell '" +
                              cell.name + "'");
