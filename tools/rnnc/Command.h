@@ -42,12 +42,14 @@ struct ModelOptions {
   std::map<std::string, std::string> extra;
 };
 
-/// Parses `args`: one model file, `--set NAME=N` (repeatable), and the flags
-/// in `allowedExtra` (`--name=value` or `--name value`). On error prints one
-/// line to stderr and returns false.
+/// Parses `args`: one model file, `--set NAME=N` (repeatable), the flags
+/// in `allowedExtra` (`--name=value` or `--name value`) and the switches in
+/// `allowedSwitches` (`--name`, recorded as extra[name] = "1"). On error
+/// prints one line to stderr and returns false.
 bool parseModelOptions(const std::vector<std::string> &args,
                        const std::vector<std::string> &allowedExtra,
-                       const char *command, ModelOptions &out);
+                       const char *command, ModelOptions &out,
+                       const std::vector<std::string> &allowedSwitches = {});
 
 /// Reads a whole file; false (with a message on stderr) if it cannot.
 bool readFile(const std::string &path, std::string &text);

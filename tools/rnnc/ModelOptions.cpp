@@ -18,7 +18,8 @@ static bool usageError(const char *command, const std::string &message) {
 
 bool parseModelOptions(const std::vector<std::string> &args,
                        const std::vector<std::string> &allowedExtra,
-                       const char *command, ModelOptions &out) {
+                       const char *command, ModelOptions &out,
+                       const std::vector<std::string> &allowedSwitches) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     if (arg.size() < 2 || arg[0] != '-') {
@@ -62,7 +63,17 @@ bool parseModelOptions(const std::vector<std::string> &args,
       out.sizes[name] = n;
       continue;
     }
-    std::string bare = flag.substr(flag.find_first_not_of('-'));
+    size_t nameStart = flag.find_first_not_of('-');
+    if (nameStart == std::string::npos)
+      return usageError(command, "unknown option '" + arg + "'");
+    std::string bare = flag.substr(nameStart);
+    if (std::find(allowedSwitches.begin(), allowedSwitches.end(), bare) !=
+        allowedSwitches.end()) {
+      if (hasValue)
+        return usageError(command, "'" + flag + "' takes no value");
+      out.extra[bare] = "1";
+      continue;
+    }
     if (std::find(allowedExtra.begin(), allowedExtra.end(), bare) !=
         allowedExtra.end()) {
       if (!takeValue())

@@ -1,0 +1,142 @@
+//===- tools/rnnc/LoadedModel.cpp - A model file made ready to run --------===//
+#include "tools/rnnc/LoadedModel.h"
+
+#include "frontend/Frontend.h"
+#include "ir/Verifier.h"
+
+#include <charconv>
+#include <cmath>
+#include <iostream>
+
+namespace rnnc::driver {
+
+static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
+  InitSpec r;
+  r.kind = static_cast<InitSpec::Kind>(static_cast<int>(s.kind));
+  r.value = s.value;
+  r.low = s.low;
+  r.high = s.high;
+  r.mean = s.mean;
+  r.stddev = s.stddev;
+  return r;
+}
+
+std::optional<LoadedModel> loadModel(const ModelOptions &opts,
+                                     const std::string &modelName) {
+  std::string text;
+  if (!readFile(opts.file, text))
+    return std::nullopt;
+  ir::Diagnostics diags;
+  frontend::LowerOptions lower;
+  lower.sizes = opts.sizes;
+  auto lowered =
+      frontend::compileSource(opts.file, std::move(text), lower, diags);
+  if (lowered)
+    ir::verifyModule(*lowered->module, diags);
+  diags.print(std::cerr);
+  if (!lowered || diags.hasErrors())
+    return std::nullopt;
+  if (lowered->models.empty()) {
+    std::cerr << "rnnc: error: " << opts.file << " declares no model\n";
+    return std::nullopt;
+  }
+  size_t pick = lowered->models.size() - 1;
+  if (!modelName.empty()) {
+    pick = lowered->models.size();
+    for (size_t i = 0; i < lowered->models.size(); ++i)
+      if (lowered->models[i].name == modelName)
+        pick = i;
+    if (pick == lowered->models.size()) {
+      std::cerr << "rnnc: error: " << opts.file << " has no model named '"
+                << modelName << "'\n";
+      return std::nullopt;
+    }
+  }
+  LoadedModel m;
+  m.info = lowered->models[pick];
+  m.module = std::move(lowered->module);
+  m.fn = m.module->lookup(m.info.name);
+  if (!m.fn) {
+    std::cerr << "rnnc: internal error: model '" << m.info.name
+              << "' has no function\n";
+    return std::nullopt;
+  }
+  std::vector<ParamSpec> specs;
+  for (unsigned i = 0; i < m.info.args.size(); ++i) {
+    const frontend::SlotInfo &slot = m.info.args[i];
+    if (slot.role != "param")
+      continue;
+    ParamSpec spec;
+    spec.name = slot.name;
+    spec.dtype = slot.type.dtype();
+    for (const ir::Dim &d : slot.type.dims()) {
+      if (!d.isStatic()) {
+        std::cerr << "rnnc: error: parameter '" << slot.name
+                  << "' has a symbolic shape " << slot.type.str() << "\n";
+        return std::nullopt;
+      }
+      spec.shape.push_back(d.size);
+    }
+    spec.init = toRuntimeInit(slot.init);
+    specs.push_back(std::move(spec));
+    m.paramArgs.push_back(i);
+  }
+  auto store = ParameterStore::create(std::move(specs));
+  if (!store) {
+    std::cerr << "rnnc: error: " << opts.file << ": " << store.error() << "\n";
+    return std::nullopt;
+  }
+  m.params = std::move(*store);
+  return m;
+}
+
+bool fillParameters(LoadedModel &model, const std::string &weightsPath,
+                    uint64_t seed) {
+  if (weightsPath.empty()) {
+    Status s = model.params.initialize(seed);
+    if (!s) {
+      std::cerr << "rnnc: error: initializing parameters: " << s.error()
+                << "\n";
+      return false;
+    }
+    return true;
+  }
+  LoadOptions options;
+  // Checkpoints also hold optimizer state and metadata tensors; those are
+  // not parameters but are expected in a file rnnc train wrote.
+  options.allowUnexpected = true;
+  auto report = loadInto(model.params, weightsPath, options);
+  if (!report) {
+    std::cerr << "rnnc: error: " << report.error() << "\n";
+    return false;
+  }
+  return true;
+}
+
+bool parseIntFlag(const char *command, const std::string &flag,
+                  const std::string &value, int64_t &out, int64_t min) {
+  const char *end = value.data() + value.size();
+  auto [p, ec] = std::from_chars(value.data(), end, out);
+  if (value.empty() || ec != std::errc() || p != end || out < min) {
+    std::cerr << "rnnc " << command << ": error: --" << flag
+              << " must be an integer >= " << min << ", got '" << value
+              << "'\n";
+    return false;
+  }
+  return true;
+}
+
+bool parseFloatFlag(const char *command, const std::string &flag,
+                    const std::string &value, double &out) {
+  char *end = nullptr;
+  out = std::strtod(value.c_str(), &end);
+  if (value.empty() || end != value.c_str() + value.size() ||
+      !std::isfinite(out)) {
+    std::cerr << "rnnc " << command << ": error: --" << flag
+              << " must be a number, got '" << value << "'\n";
+    return false;
+  }
+  return true;
+}
+
+} // namespace rnnc::driver

@@ -1,0 +1,59 @@
+//===- tools/rnnc/LoadedModel.h - A model file made ready to run -*- C++ -*-===//
+//
+// Every command that runs a model (run, init, compile, train, sample, eval)
+// starts the same way: read the .rnn file, lower it with the --set sizes,
+// verify the IR, pick the model, and build its ParameterStore from the
+// calling convention (frontend/ModelInfo.h). This file does that once.
+// Diagnostics of the model file are printed here (file:line:col with caret),
+// since only tools print; the caller just returns kExitModelError.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_TOOLS_RNNC_LOADEDMODEL_H
+#define RNNC_TOOLS_RNNC_LOADEDMODEL_H
+
+#include "frontend/ModelInfo.h"
+#include "ir/Function.h"
+#include "runtime/ParameterStore.h"
+#include "tools/rnnc/Command.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace rnnc::driver {
+
+struct LoadedModel {
+  std::unique_ptr<ir::Module> module;
+  /// The chosen model's function (owned by module) and its convention.
+  ir::Function *fn = nullptr;
+  frontend::ModelInfo info;
+  /// One tensor per "param" argument, in argument order; zero until
+  /// initialized or loaded.
+  ParameterStore params;
+  /// Indices into fn's arguments of the parameters, in store order.
+  std::vector<unsigned> paramArgs;
+};
+
+/// Reads, lowers and verifies `opts.file` with `opts.sizes`. With several
+/// models in the file, `modelName` picks one (empty: the last, which is the
+/// one using the others). Prints diagnostics to stderr; nothing on failure.
+std::optional<LoadedModel> loadModel(const ModelOptions &opts,
+                                     const std::string &modelName = "");
+
+/// Fills the parameters: from the safetensors file at `weightsPath` when it
+/// is non-empty (every mismatch reported, naming the file), else from the
+/// model's initializers with `seed`. Prints the error and returns false.
+bool fillParameters(LoadedModel &model, const std::string &weightsPath,
+                    uint64_t seed);
+
+/// Parses a decimal integer flag value, printing an error naming the flag.
+bool parseIntFlag(const char *command, const std::string &flag,
+                  const std::string &value, int64_t &out, int64_t min = 0);
+/// Parses a floating-point flag value, printing an error naming the flag.
+bool parseFloatFlag(const char *command, const std::string &flag,
+                    const std::string &value, double &out);
+
+} // namespace rnnc::driver
+
+#endif // RNNC_TOOLS_RNNC_LOADEDMODEL_H
