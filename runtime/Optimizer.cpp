@@ -201,6 +201,22 @@ Status Optimizer::loadState(const TensorMap &state,
 
 namespace {
 
+/// torch.lerp(start, end, w) with a scalar weight, which picks its formula by
+/// the weight (start + w*(end-start) below 0.5, end - (end-start)*(1-w) from
+/// 0.5) for accuracy; the running averages of Adam and centered RMSProp are
+/// lerps in PyTorch, so they are here too.
+struct Lerp {
+  explicit Lerp(double w)
+      : w(static_cast<float>(w)), low(w < 0.5),
+        rest(static_cast<float>(1 - w)) {}
+  float operator()(float start, float end) const {
+    return low ? start + w * (end - start) : end - (end - start) * rest;
+  }
+  float w;
+  bool low;
+  float rest;
+};
+
 struct SgdConfig {
   double lr = 1e-3, momentum = 0, dampening = 0, weightDecay = 0;
   bool nesterov = false;
@@ -271,25 +287,26 @@ protected:
     const double bc1 = 1 - std::pow(c.beta1, static_cast<double>(t));
     const double bc2 = 1 - std::pow(c.beta2, static_cast<double>(t));
     const float stepSize = static_cast<float>(lrD / bc1);
-    const float invBc2Sqrt = static_cast<float>(1 / std::sqrt(bc2));
-    const float b1 = static_cast<float>(c.beta1);
+    const float bc2Sqrt = static_cast<float>(std::sqrt(bc2));
     const float b2 = static_cast<float>(c.beta2);
-    const float a1 = static_cast<float>(1 - c.beta1);
     const float a2 = static_cast<float>(1 - c.beta2);
     const float eps = static_cast<float>(c.eps);
+    const Lerp lerp1(1 - c.beta1);
     // Coupled decay adds wd*p to the gradient; decoupled (AdamW) shrinks p
     // first. One of the two factors is neutral.
     const float wdGrad = c.decoupled ? 0.0f : static_cast<float>(c.weightDecay);
     const float shrink =
         c.decoupled ? static_cast<float>(1 - lrD * c.weightDecay) : 1.0f;
+    // PyTorch's operation order: m.lerp_(g, 1-b1), v.mul_(b2).addcmul_(g, g,
+    // 1-b2), denom = sqrt(v) / sqrt(bc2) + eps, p.addcdiv_(m, denom, -step).
     for (int64_t j = 0; j < n; ++j) {
       float pj = p[j] * shrink;
       float d = g[j] + wdGrad * p[j];
-      float mj = b1 * m[j] + a1 * d;
+      float mj = lerp1(m[j], d);
       float vj = b2 * v[j] + a2 * d * d;
       m[j] = mj;
       v[j] = vj;
-      p[j] = pj - stepSize * mj / (std::sqrt(vj) * invBc2Sqrt + eps);
+      p[j] = pj - stepSize * (mj / (std::sqrt(vj) / bc2Sqrt + eps));
     }
   }
 
@@ -329,6 +346,7 @@ protected:
     const float eps = static_cast<float>(c.eps);
     const float wd = static_cast<float>(c.weightDecay);
     const float mu = static_cast<float>(c.momentum);
+    const Lerp lerpA(1 - c.alpha);
     // Four loops rather than branches inside one, so each vectorizes.
     if (!a && !b) {
       for (int64_t j = 0; j < n; ++j) {
@@ -350,7 +368,7 @@ protected:
       for (int64_t j = 0; j < n; ++j) {
         float d = g[j] + wd * p[j];
         float vj = al * v[j] + om * d * d;
-        float aj = al * a[j] + om * d;
+        float aj = lerpA(a[j], d);
         v[j] = vj;
         a[j] = aj;
         p[j] -= lr * (d / (std::sqrt(vj - aj * aj) + eps));
@@ -359,7 +377,7 @@ protected:
       for (int64_t j = 0; j < n; ++j) {
         float d = g[j] + wd * p[j];
         float vj = al * v[j] + om * d * d;
-        float aj = al * a[j] + om * d;
+        float aj = lerpA(a[j], d);
         v[j] = vj;
         a[j] = aj;
         float bj = mu * b[j] + d / (std::sqrt(vj - aj * aj) + eps);
