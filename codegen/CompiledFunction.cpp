@@ -2,13 +2,18 @@
 #include "codegen/CompiledFunction.h"
 
 #include "codegen/Jit.h"
+#include "codegen/ObjectCache.h"
+#include "codegen/ObjectEmitter.h"
 #include "codegen/Optimizer.h"
+#include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "runtime/ExecContext.h"
 
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
+#include <sstream>
 
 namespace rnnc::codegen {
 
@@ -26,6 +31,13 @@ TargetSpec resolveTarget(const TargetSpec &requested) {
   TargetSpec host = hostTarget();
   if (target.triple.empty())
     target.triple = host.triple;
+  if (isCrossTarget(target.triple)) {
+    // Another architecture: the host's CPU name and features mean nothing
+    // there, so an unnamed CPU is the target's baseline.
+    if (target.cpu.empty())
+      target.cpu = "generic";
+    return target;
+  }
   if (target.cpu.empty()) {
     target.cpu = host.cpu;
     if (target.features.empty())
@@ -43,25 +55,59 @@ static Status verifyForCodegen(const ir::Function &fn) {
   return Status::ok();
 }
 
+/// Lowers and optimizes `fn` into a fresh module for `tm`.
+static Result<std::unique_ptr<llvm::Module>>
+lowerAndOptimize(const ir::Function &fn, const TargetSpec &target,
+                 llvm::TargetMachine &tm, unsigned optLevel,
+                 llvm::LLVMContext &context) {
+  auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), context);
+  module->setTargetTriple(target.triple);
+  module->setDataLayout(tm.createDataLayout());
+  auto sig = lowerFunction(fn, *module, target);
+  if (!sig)
+    return makeError(llvm::toString(sig.takeError()));
+  if (llvm::Error err = optimizeModule(*module, tm, optLevel))
+    return makeError(llvm::toString(std::move(err)));
+  return module;
+}
+
 Result<std::string> emitLLVMIR(const ir::Function &fn,
                                const CompileOptions &options) {
   if (Status s = verifyForCodegen(fn); !s)
     return makeError(s.error());
   TargetSpec target = resolveTarget(options.target);
-  auto tm = createTargetMachine(target);
+  auto tm = createObjectTargetMachine(target);
   if (!tm)
-    return makeError("cannot create the target machine: " +
-                     llvm::toString(tm.takeError()));
+    return makeError(llvm::toString(tm.takeError()));
   llvm::LLVMContext context;
-  llvm::Module module("rnnc." + fn.name(), context);
-  module.setTargetTriple(target.triple);
-  module.setDataLayout((*tm)->createDataLayout());
-  auto sig = lowerFunction(fn, module, target);
-  if (!sig)
-    return makeError(llvm::toString(sig.takeError()));
-  if (llvm::Error err = optimizeModule(module, **tm, options.optLevel))
-    return makeError(llvm::toString(std::move(err)));
-  return moduleText(module);
+  auto module = lowerAndOptimize(fn, target, **tm, options.optLevel, context);
+  if (!module)
+    return makeError(module.error());
+  return moduleText(**module);
+}
+
+Result<std::string> emitAssembly(const ir::Function &fn,
+                                 const CompileOptions &options) {
+  if (Status s = verifyForCodegen(fn); !s)
+    return makeError(s.error());
+  TargetSpec target = resolveTarget(options.target);
+  auto tm = createObjectTargetMachine(target);
+  if (!tm)
+    return makeError(llvm::toString(tm.takeError()));
+  llvm::LLVMContext context;
+  auto module = lowerAndOptimize(fn, target, **tm, options.optLevel, context);
+  if (!module)
+    return makeError(module.error());
+  auto text = emitMachineCode(**module, **tm, llvm::CodeGenFileType::AssemblyFile);
+  if (!text)
+    return makeError(llvm::toString(text.takeError()));
+  return *text;
+}
+
+static std::string printedIR(const ir::Function &fn) {
+  std::ostringstream os;
+  ir::printFunction(fn, os);
+  return os.str();
 }
 
 Result<std::unique_ptr<CompiledFunction>>
@@ -69,6 +115,9 @@ compile(const ir::Function &fn, const CompileOptions &options) {
   if (Status s = verifyForCodegen(fn); !s)
     return makeError(s.error());
   TargetSpec target = resolveTarget(options.target);
+  if (isCrossTarget(target.triple))
+    return makeError("cannot JIT-compile for '" + target.triple +
+                     "' on this host; write an object instead");
   auto jit = Jit::create(target);
   if (!jit)
     return makeError("cannot create the JIT: " +
@@ -86,13 +135,65 @@ compile(const ir::Function &fn, const CompileOptions &options) {
   cf->sig = std::move(*sig);
   if (options.keepLLVMIR)
     cf->irBefore = moduleText(*module);
+
+  // The key covers the lowered LLVM IR, so a change in lowering never
+  // reuses a stale object; lowering is cheap next to O3 and codegen.
+  bool useCache = !options.cacheDir.empty() && !options.keepLLVMIR;
+  ObjectCache cache(options.cacheDir);
+  std::string key;
+  if (useCache) {
+    std::string rnncIR = printedIR(fn);
+    std::string lowered = moduleText(*module);
+    std::string level = std::to_string(options.optLevel);
+    key = ObjectCache::makeKey({kCodegenVersion, LLVM_VERSION_STRING,
+                                target.triple, target.cpu, target.features,
+                                level, rnncIR, lowered});
+    std::string object;
+    CacheLookup found = cache.load(key, object);
+    if (found == CacheLookup::Hit) {
+      llvm::Error err = (*jit)->addObject(object, key);
+      if (!err) {
+        auto addr = (*jit)->lookup(cf->sig.symbol);
+        if (addr) {
+          cf->entry = reinterpret_cast<LoweredFnPtr>(*addr);
+          cf->jit = std::move(*jit);
+          cf->hit = true;
+          cf->note = "hit " + cache.entryPath(key);
+          return cf;
+        }
+        llvm::consumeError(addr.takeError());
+      } else {
+        llvm::consumeError(std::move(err));
+      }
+      // The object passed its checksum but does not link (written by a
+      // different build?): start again with a fresh JIT and replace it.
+      found = CacheLookup::Corrupt;
+      jit = Jit::create(target);
+      if (!jit)
+        return makeError("cannot create the JIT: " +
+                         llvm::toString(jit.takeError()));
+    }
+    cf->note = found == CacheLookup::Corrupt ? "corrupt entry, rebuilt"
+                                             : "miss";
+  }
+
   if (llvm::Error err =
           optimizeModule(*module, (*jit)->targetMachine(), options.optLevel))
     return makeError(llvm::toString(std::move(err)));
   if (options.keepLLVMIR)
     cf->irAfter = moduleText(*module);
-  if (llvm::Error err =
-          (*jit)->addModule(std::move(module), std::move(context)))
+  auto object = emitMachineCode(*module, (*jit)->targetMachine(),
+                                llvm::CodeGenFileType::ObjectFile);
+  if (!object)
+    return makeError("code generation: " +
+                     llvm::toString(object.takeError()));
+  if (useCache) {
+    // A cache that cannot be written only costs speed next time.
+    Status stored = cache.store(key, *object);
+    cf->note += stored ? " (stored " + cache.entryPath(key) + ")"
+                       : " (not stored: " + stored.error() + ")";
+  }
+  if (llvm::Error err = (*jit)->addObject(*object, "rnnc." + fn.name()))
     return makeError("JIT: " + llvm::toString(std::move(err)));
   auto addr = (*jit)->lookup(cf->sig.symbol);
   if (!addr)

@@ -32,6 +32,10 @@ struct CompileOptions {
   bool keepLLVMIR = false;
   /// The target; empty fields mean the host's.
   TargetSpec target;
+  /// The on-disk object cache (codegen/ObjectCache.h); empty: no cache. The
+  /// driver passes defaultCacheDir() unless --no-cache. Ignored with
+  /// keepLLVMIR, which needs the optimizer to run.
+  std::string cacheDir;
 };
 
 class CompiledFunction {
@@ -47,6 +51,12 @@ public:
   /// The LLVM IR before / after optimization (empty unless keepLLVMIR).
   const std::string &llvmIRBefore() const { return irBefore; }
   const std::string &llvmIRAfter() const { return irAfter; }
+  /// True when the code came from the object cache (no optimization or
+  /// instruction selection ran).
+  bool cacheHit() const { return hit; }
+  /// What the cache did, for --verbose: "hit", "miss (stored)", "corrupt
+  /// entry, rebuilt (stored)", "miss (not stored: ...)", or "" when off.
+  const std::string &cacheNote() const { return note; }
 
 private:
   friend Result<std::unique_ptr<CompiledFunction>>
@@ -57,6 +67,8 @@ private:
   LoweredSignature sig;
   LoweredFnPtr entry = nullptr;
   std::string irBefore, irAfter;
+  bool hit = false;
+  std::string note;
 };
 
 /// The target with empty fields filled from the host.
@@ -67,6 +79,11 @@ TargetSpec resolveTarget(const TargetSpec &requested);
 /// prints.
 Result<std::string> emitLLVMIR(const ir::Function &fn,
                                const CompileOptions &options = {});
+
+/// The target's assembly for `fn` (optimized at options.optLevel): what
+/// `rnnc ir --emit=asm` prints. Any registered target, e.g. aarch64.
+Result<std::string> emitAssembly(const ir::Function &fn,
+                                 const CompileOptions &options = {});
 
 /// Verifies, lowers, optimizes and JIT-compiles `fn`; invalid IR is an error.
 Result<std::unique_ptr<CompiledFunction>>

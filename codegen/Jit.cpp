@@ -5,6 +5,7 @@
 
 #include "llvm/ExecutionEngine/Orc/Core.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
 
 namespace rnnc::codegen {
@@ -45,6 +46,10 @@ llvm::Error Jit::addModule(std::unique_ptr<llvm::Module> module,
                            std::unique_ptr<llvm::LLVMContext> context) {
   return jit->addIRModule(
       llvm::orc::ThreadSafeModule(std::move(module), std::move(context)));
+}
+
+llvm::Error Jit::addObject(llvm::StringRef bytes, llvm::StringRef name) {
+  return jit->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(bytes, name));
 }
 
 llvm::Expected<void *> Jit::lookup(llvm::StringRef name) {

@@ -33,6 +33,9 @@ public:
   /// Compiles and links `module` (already optimized).
   llvm::Error addModule(std::unique_ptr<llvm::Module> module,
                         std::unique_ptr<llvm::LLVMContext> context);
+  /// Links a relocatable object (from emitMachineCode or the object cache)
+  /// produced for this Jit's target; a malformed object is an error.
+  llvm::Error addObject(llvm::StringRef bytes, llvm::StringRef name);
   /// The address of a defined function.
   llvm::Expected<void *> lookup(llvm::StringRef name);
 

@@ -34,9 +34,28 @@ void initializeNativeTarget() {
   });
 }
 
+void initializeAllTargets() {
+  initializeNativeTarget();
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeAllTargetInfos();
+    llvm::InitializeAllTargets();
+    llvm::InitializeAllTargetMCs();
+    llvm::InitializeAllAsmPrinters();
+  });
+}
+
+bool isCrossTarget(const std::string &triple) {
+  return llvm::Triple(triple).getArch() !=
+         llvm::Triple(llvm::sys::getProcessTriple()).getArch();
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetSpec &spec) {
-  initializeNativeTarget();
+  if (isCrossTarget(spec.triple))
+    initializeAllTargets();
+  else
+    initializeNativeTarget();
   llvm::orc::JITTargetMachineBuilder builder{llvm::Triple(spec.triple)};
   builder.setCPU(spec.cpu);
   llvm::SubtargetFeatures features(spec.features);

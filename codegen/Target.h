@@ -36,6 +36,13 @@ TargetSpec hostTarget();
 /// Initializes LLVM's native target, asm printer and parser once per process.
 void initializeNativeTarget();
 
+/// Initializes every target LLVM was built with (for cross-compiling an
+/// object or printing another target's assembly) once per process.
+void initializeAllTargets();
+
+/// True when `triple` names another architecture than the host's.
+bool isCrossTarget(const std::string &triple);
+
 /// A TargetMachine for `spec` at the aggressive (O3) codegen level.
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const TargetSpec &spec);
