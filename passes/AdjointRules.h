@@ -36,8 +36,12 @@ public:
   /// forward activations its body needs (the candidates for saving).
   ir::Value *primal(const ir::Value *orig) {
     read.insert(orig);
-    return primalFn(orig);
+    ir::Value *v = primalFn(orig);
+    return filter && v ? filter(orig, v) : v;
   }
+  /// Applied to every primal value a rule reads (the scan adjoint replaces
+  /// padded rows by 1 so that no rule divides by a 0 there).
+  std::function<ir::Value *(const ir::Value *, ir::Value *)> filter;
   const ValueSet &primalsRead() const { return read; }
 
   /// True when d loss / d orig is wanted: orig is f32 and depends on a

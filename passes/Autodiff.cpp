@@ -52,6 +52,7 @@
 #include "passes/AdjointRules.h"
 #include "passes/Passes.h"
 
+#include <memory>
 #include <sstream>
 #include <unordered_map>
 
@@ -345,6 +346,26 @@ GradientBuilder::buildBackward(const Operation &scan, const BackwardInputs &in) 
         v = ib.sub(ctx.scalar(1.0), maskFor(t));
       return v;
     };
+    // Rows past their length: the forward scan output 0 there, so saved
+    // activations and incoming carries read 0, and a rule such as
+    // sqrt's dy / (2 y) would give 0 / 0 = NaN although its dy is 0, and a
+    // matmul over the batch would spread that NaN to every row. So the
+    // step-dependent [B,...] primal values the rules read are 1 in those
+    // rows; with dy = 0 there every contribution is then exactly 0.
+    if (m) {
+      ValueSet varying = stepVarying(body, l);
+      const Dim &batchDim = scan.operand(l.lengthsIndex())->type().dim(0);
+      auto cache = std::make_shared<ValueMap>();
+      ctx.filter = [&, varying, cache](const Value *orig, Value *v) -> Value * {
+        if (!varying.count(orig) || !isF32(v) || v->type().rank() == 0 ||
+            !(v->type().dim(0) == batchDim))
+          return v;
+        Value *&s = (*cache)[orig];
+        if (!s)
+          s = ib.select(maskFor(v->type()), v, ctx.scalar(1.0));
+        return s;
+      };
+    }
     auto seed = [&](const Value *orig, Value *g) {
       if (m)
         g = ib.mul(g, maskFor(g->type()));
