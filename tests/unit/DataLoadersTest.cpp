@@ -5,6 +5,7 @@
 // on ../shared/data when it is next to the checkout (skipped otherwise).
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/FrameSequences.h"
 #include "runtime/LabelledText.h"
 #include "runtime/SentencePairs.h"
 #include "runtime/TimeSeries.h"
@@ -339,4 +340,57 @@ TEST(DataLoadersTest, SharedDataSmoke) {
   auto b = it.next();
   ASSERT_TRUE(b) << b.error();
   EXPECT_EQ(b->x.dim(1), 64);
+}
+
+//===--- Frame sequences --------------------------------------------------===//
+
+TEST(DataLoadersTest, FrameSequences) {
+  std::string path = writeFile("frames.txt", "0.5 -1 2 \n"
+                                             "3 4 5\n"
+                                             "1.00 1.0 1\n"
+                                             "\n"
+                                             "6 7 8\n"
+                                             "1 1 1\n");
+  auto s = loadFrameSequences(path);
+  ASSERT_TRUE(s) << s.error();
+  EXPECT_EQ(s->features, 3);
+  ASSERT_EQ(s->size(), 2u);
+  EXPECT_EQ(s->examples[0].frames, (std::vector<float>{0.5, -1, 2, 3, 4, 5}));
+  EXPECT_EQ(s->examples[1].frames, (std::vector<float>{6, 7, 8}));
+  ASSERT_TRUE(labelInBlocks(*s, {1, 1}));
+  EXPECT_EQ(s->examples[1].label, 1);
+  EXPECT_FALSE(labelInBlocks(*s, {1, 2}));
+  auto b = makeBatch(*s, {0, 1});
+  ASSERT_TRUE(b) << b.error();
+  EXPECT_EQ(b->x.shape(), (std::vector<int64_t>{2, 2, 3}));
+  EXPECT_EQ(b->labels.i32Vec(), (std::vector<int32_t>{0, 1}));
+
+  std::string bad = writeFile("badframes.txt", "1 2 3\n4 five 6\n");
+  auto r = loadFrameSequences(bad);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(contains(r.error(), bad + ":2: 'five' is not a number"))
+      << r.error();
+  std::string ragged = writeFile("ragged.txt", "1 2 3\n4 5\n");
+  r = loadFrameSequences(ragged);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(contains(r.error(), ragged + ":2: 2 values, expected 3"));
+}
+
+TEST(DataLoadersTest, JapaneseVowelsSmoke) {
+  std::string dir = dataDir() + "/japanese_vowels";
+  if (!fs::exists(dir))
+    GTEST_SKIP() << dir << " not present";
+  auto train = loadFrameSequences(dir + "/ae.train");
+  ASSERT_TRUE(train) << train.error();
+  EXPECT_EQ(train->size(), 270u);
+  EXPECT_EQ(train->features, 12);
+  int64_t frames = 0;
+  for (const Example &e : train->examples)
+    frames += e.frames.size() / 12;
+  EXPECT_EQ(frames, 4274);
+  ASSERT_TRUE(labelInBlocks(*train, std::vector<int64_t>(9, 30)));
+  auto test = loadFrameSequences(dir + "/ae.test");
+  ASSERT_TRUE(test) << test.error();
+  EXPECT_EQ(test->size(), 370u);
+  EXPECT_TRUE(labelInBlocks(*test, {31, 35, 88, 44, 29, 24, 40, 50, 29}));
 }
