@@ -28,6 +28,8 @@ namespace rnnc {
 
 class CharVocab {
 public:
+  /// An empty vocabulary (every id() is -1).
+  CharVocab() { ids.fill(-1); }
   /// The sorted distinct bytes of `text`.
   static CharVocab fromText(std::string_view text);
   /// A vocabulary of exactly these bytes (sorted, duplicates dropped).

@@ -44,6 +44,10 @@ TEST(TextCorpusTest, VocabIsSortedDistinctBytes) {
   ASSERT_TRUE(ids) << ids.error();
   EXPECT_EQ(*ids, (std::vector<int32_t>{5, 6, 8, 0}));
   EXPECT_EQ(v.decode(*ids), "low\n");
+  CharVocab empty;
+  EXPECT_EQ(empty.size(), 0);
+  EXPECT_EQ(empty.id('a'), -1);
+  EXPECT_FALSE(empty.encode("a"));
 }
 
 TEST(TextCorpusTest, VocabSerializeRoundTrip) {
