@@ -1,0 +1,173 @@
+//===- tests/unit/AutodiffJitTest.cpp - Gradient functions through the JIT -===//
+//
+// The gradient function is ordinary IR, so codegen compiles it unchanged. The
+// JIT's results (forward results and every gradient) must match the reference
+// interpreter's for a char-LM-like model (2 stacked LSTMs, embed, linear,
+// masked cross-entropy) at small sizes with padded rows, with activations
+// saved and recomputed, and for every example model.
+//
+// Tolerance. The JIT computes in f32 with its own exp/tanh/sigmoid (accurate
+// to a few ulps, MathApproxTest) and sums in another order than the
+// interpreter, which accumulates in double; the forward example models agree
+// to rtol 2e-4 (CodegenExamplesTest). A gradient is a sum of T*B products of
+// such values, so its absolute error scales with the size of the largest
+// gradient entries, not of each one (an entry that cancels to ~0 has the
+// same absolute error as the large ones): we require
+//   |jit - interp| <= 1e-4 * |interp| + 1e-5 * max_k |interp_k|
+// per result tensor, which a wrong or missing term (an O(1) relative error)
+// cannot pass (measured: at most 2e-6 of the largest entry, printed by the
+// test as "[ measured ]").
+//
+//===----------------------------------------------------------------------===//
+#include "AutodiffTestUtil.h"
+
+#include "codegen/CompiledFunction.h"
+#include "frontend/Frontend.h"
+
+#include <fstream>
+#include <sstream>
+
+using namespace rnnc;
+using namespace rnnc::test;
+
+namespace {
+
+std::string readExample(const std::string &name) {
+  std::ifstream in(std::string(RNNC_SOURCE_DIR) + "/examples/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Measured {
+  double worstRel = 0; // max |jit - interp| / (|interp| + max|interp|)
+};
+
+::testing::AssertionResult sameResults(const std::vector<Tensor> &got,
+                                       const std::vector<Tensor> &want,
+                                       Measured &m) {
+  if (got.size() != want.size())
+    return ::testing::AssertionFailure() << "result counts differ";
+  for (size_t r = 0; r < want.size(); ++r) {
+    const Tensor &g = got[r], &w = want[r];
+    if (g.shape() != w.shape() || g.dtype() != w.dtype())
+      return ::testing::AssertionFailure() << "result " << r << " type";
+    double scale = 0;
+    for (int64_t k = 0; k < w.numElements(); ++k)
+      scale = std::max(scale, std::fabs(w.at(k)));
+    for (int64_t k = 0; k < w.numElements(); ++k) {
+      double d = std::fabs(g.at(k) - w.at(k));
+      m.worstRel = std::max(m.worstRel, d / (std::fabs(w.at(k)) + scale + 1e-30));
+      if (!(d <= 1e-4 * std::fabs(w.at(k)) + 1e-5 * scale))
+        return ::testing::AssertionFailure()
+               << "result " << r << " element " << k << ": jit " << g.at(k)
+               << ", interpreter " << w.at(k) << " (largest " << scale << ")";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+/// Arguments by role for a lowered model with token inputs below `vocab`.
+std::vector<Tensor> argsFor(const ir::Function &fn,
+                            const frontend::ModelInfo &info,
+                            std::map<std::string, int64_t> dims, int32_t vocab,
+                            const std::vector<int32_t> &lens) {
+  std::vector<Tensor> args;
+  unsigned salt = 5;
+  for (unsigned a = 0; a < fn.numArgs(); ++a) {
+    const ir::TensorType &t = fn.arg(a)->type();
+    std::vector<int64_t> shape;
+    int64_t n = 1;
+    for (const ir::Dim &d : t.dims()) {
+      shape.push_back(d.isStatic() ? d.size : dims.at(d.sym));
+      n *= shape.back();
+    }
+    if (t.dtype() == DType::I32) {
+      std::vector<int32_t> v(n);
+      if (info.args[a].role == "lengths")
+        v = lens;
+      else
+        for (int64_t k = 0; k < n; ++k)
+          v[k] = static_cast<int32_t>((k * 5 + salt) % vocab);
+      args.push_back(Tensor::i32(shape, v));
+    } else {
+      std::vector<float> v = pseudoRandom(n, salt);
+      for (float &x : v)
+        x *= 0.3f;
+      args.push_back(Tensor::f32(shape, v));
+    }
+    ++salt;
+  }
+  return args;
+}
+
+TEST(AutodiffJit, CharLMGradientMatchesInterpreter) {
+  ir::Diagnostics diags;
+  frontend::LowerOptions lo;
+  lo.sizes = {{"V", 11}, {"H", 16}, {"E", 8}};
+  auto p = frontend::compileSource("charlm.rnn", readExample("charlm.rnn"), lo,
+                                   diags);
+  ASSERT_TRUE(p) << diags.str();
+  const ir::Function &fn = *p->module->functions().at(0);
+  for (bool recompute : {false, true}) {
+    SCOPED_TRACE(recompute ? "recompute" : "saved");
+    passes::GradientOptions go;
+    go.recompute = recompute;
+    auto grad = passes::buildGradient(fn, go);
+    ASSERT_TRUE(grad) << grad.error();
+    auto compiled = codegen::compile(**grad);
+    ASSERT_TRUE(compiled) << compiled.error();
+    auto args = argsFor(fn, p->models[0], {{"T", 12}, {"B", 4}}, 11,
+                        {12, 7, 1, 10});
+    auto want = ir::interpret(**grad, args);
+    ASSERT_TRUE(want) << want.error();
+    auto got = (*compiled)->run(args);
+    ASSERT_TRUE(got) << got.error();
+    Measured m;
+    EXPECT_TRUE(sameResults(*got, *want, m));
+    RecordProperty(recompute ? "worst_rel_recompute" : "worst_rel_saved",
+                   std::to_string(m.worstRel));
+    std::cout << "[ measured ] charlm grad, " << (recompute ? "recompute" : "saved")
+              << ": worst |jit - interp| / (|interp| + max) = " << m.worstRel
+              << "\n";
+  }
+}
+
+TEST(AutodiffJit, ExampleGradientsMatchInterpreter) {
+  struct Ex {
+    const char *file;
+    std::map<std::string, int64_t> sizes;
+    std::map<std::string, int64_t> dims;
+    int32_t vocab;
+    std::vector<int32_t> lens;
+  } examples[] = {
+      {"custom_cell.rnn", {{"V", 7}, {"H", 8}}, {{"T", 6}, {"B", 3}}, 7, {6, 2, 4}},
+      {"classify.rnn", {{"V", 7}, {"C", 3}, {"H", 8}}, {{"T", 6}, {"B", 3}}, 3, {6, 2, 4}},
+      {"forecast.rnn", {{"H", 8}}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
+      {"seq2seq.rnn", {{"Vs", 6}, {"Vt", 5}, {"H", 4}}, {{"T", 4}, {"S", 4}, {"B", 2}}, 5, {4, 3}},
+  };
+  for (const Ex &ex : examples) {
+    SCOPED_TRACE(ex.file);
+    ir::Diagnostics diags;
+    frontend::LowerOptions lo;
+    lo.sizes = ex.sizes;
+    auto p = frontend::compileSource(ex.file, readExample(ex.file), lo, diags);
+    ASSERT_TRUE(p) << diags.str();
+    const ir::Function &fn = *p->module->functions().at(0);
+    auto grad = passes::buildGradient(fn);
+    ASSERT_TRUE(grad) << grad.error();
+    auto compiled = codegen::compile(**grad);
+    ASSERT_TRUE(compiled) << compiled.error();
+    auto args = argsFor(fn, p->models[0], ex.dims, ex.vocab, ex.lens);
+    auto want = ir::interpret(**grad, args);
+    ASSERT_TRUE(want) << want.error();
+    auto got = (*compiled)->run(args);
+    ASSERT_TRUE(got) << got.error();
+    Measured m;
+    EXPECT_TRUE(sameResults(*got, *want, m));
+    std::cout << "[ measured ] " << ex.file << " grad: worst " << m.worstRel
+              << "\n";
+  }
+}
+
+} // namespace
