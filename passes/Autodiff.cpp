@@ -636,4 +636,42 @@ Result<std::unique_ptr<Function>> buildGradient(const Function &fn,
   return std::move(m.functions().front());
 }
 
+namespace {
+
+class GradientPass : public Pass {
+public:
+  std::string_view name() const override { return "grad"; }
+  std::string_view description() const override {
+    return "append <fn>_grad (reverse-mode gradient of result 0 w.r.t. the "
+           "params) after each function with an f32[] first result";
+  }
+  Status run(Module &module) override {
+    std::vector<std::unique_ptr<Function>> out;
+    for (auto &fn : module.functions()) {
+      const Operation *ret = fn->returnOp();
+      bool hasLoss = ret && ret->numOperands() > 0 &&
+                     ret->operand(0)->type() == TensorType::f32({});
+      auto wrt = gradientArgs(*fn);
+      std::unique_ptr<Function> grad;
+      if (hasLoss && wrt && !wrt->empty()) {
+        auto g = buildGradient(*fn);
+        if (!g)
+          return makeError("in function '" + fn->name() + "': " + g.error());
+        grad = g.take();
+      }
+      out.push_back(std::move(fn));
+      if (grad)
+        out.push_back(std::move(grad));
+    }
+    module.functions() = std::move(out);
+    return Status::ok();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createGradientPass() {
+  return std::make_unique<GradientPass>();
+}
+
 } // namespace rnnc::passes

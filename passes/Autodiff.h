@@ -11,6 +11,7 @@
 #define RNNC_PASSES_AUTODIFF_H
 
 #include "ir/Function.h"
+#include "passes/PassManager.h"
 #include "runtime/Result.h"
 
 #include <memory>
@@ -46,6 +47,12 @@ buildGradient(const ir::Function &fn, const GradientOptions &options = {});
 /// `options` (the defaulted wrt list resolved), or an error.
 Result<std::vector<unsigned>> gradientArgs(const ir::Function &fn,
                                            const GradientOptions &options = {});
+
+/// "grad": appends `<fn>_grad` (buildGradient with default options) after
+/// each function of the module that has an f32[] first result and a param.
+/// A module pass (it adds functions), so it is not among the built-ins that
+/// registerAllPasses lists; rnn-opt registers it for `-p grad`.
+std::unique_ptr<Pass> createGradientPass();
 
 } // namespace rnnc::passes
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "ir/Parser.h"
 #include "ir/Printer.h"
+#include "passes/Autodiff.h"
 #include "passes/PassManager.h"
 #include "tools/rnn-opt/Options.h"
 #include "tools/rnn-opt/RunFunction.h"
@@ -76,6 +77,8 @@ static Result<std::string> readInput(const std::string &path) {
 
 int main(int argc, char **argv) {
   passes::registerAllPasses();
+  passes::registerPass("grad", std::string(passes::createGradientPass()->description()),
+                       passes::createGradientPass);
   auto opts = tools::parseOptOptions(argc, argv);
   if (!opts) {
     std::cerr << "rnn-opt: error: " << opts.error() << "\n";
