@@ -15,3 +15,5 @@ path = [config.rnnc_tools_dir, config.llvm_tools_dir, config.environment.get("PA
 config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%shared_data", config.shared_data_dir))
 config.substitutions.append(("%src_root", config.rnnc_src_root))
+# The build tree, e.g. for linking against runtime/librnnc_runtime.a.
+config.substitutions.append(("%obj_root", config.rnnc_obj_root))

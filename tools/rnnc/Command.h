@@ -33,6 +33,9 @@ const std::vector<Command> &allCommands();
 
 int runCheck(const std::vector<std::string> &args);
 int runIr(const std::vector<std::string> &args);
+int runRun(const std::vector<std::string> &args);
+int runInit(const std::vector<std::string> &args);
+int runCompile(const std::vector<std::string> &args);
 
 /// Options every model-reading command shares.
 struct ModelOptions {

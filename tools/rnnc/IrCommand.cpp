@@ -1,5 +1,9 @@
 //===- tools/rnnc/IrCommand.cpp - `rnnc ir`: print the AST or the IR ------===//
 #include "tools/rnnc/Command.h"
+#include "tools/rnnc/LoadedModel.h"
+#include "tools/rnnc/TargetFlags.h"
+
+#include "codegen/CompiledFunction.h"
 
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
@@ -9,16 +13,40 @@
 
 namespace rnnc::driver {
 
+/// --emit=llvm|asm: the chosen model's function through codegen.
+static int emitMachineLevel(ModelOptions &opts, const std::string &emit) {
+  codegen::CompileOptions copts;
+  if (!parseTargetFlags("ir", opts, copts))
+    return kExitUsage;
+  auto model = loadModel(opts, opts.extra["model"]);
+  if (!model)
+    return kExitModelError;
+  auto text = emit == "llvm" ? codegen::emitLLVMIR(*model->fn, copts)
+                             : codegen::emitAssembly(*model->fn, copts);
+  if (!text) {
+    std::cerr << "rnnc ir: error: " << text.error() << "\n";
+    return kExitModelError;
+  }
+  std::cout << *text;
+  return kExitOk;
+}
+
 int runIr(const std::vector<std::string> &args) {
   ModelOptions opts;
-  if (!parseModelOptions(args, {"emit"}, "ir", opts))
+  if (!parseModelOptions(args, {"emit", "target", "cpu", "features", "O",
+                                 "model"},
+                         "ir", opts))
     return kExitUsage;
   std::string emit = opts.extra.count("emit") ? opts.extra["emit"] : "ir";
-  if (emit != "ast" && emit != "ir" && emit != "info") {
-    std::cerr << "rnnc ir: error: --emit must be ast, ir or info, got '" << emit
-              << "'\n";
+  if (emit != "ast" && emit != "ir" && emit != "info" && emit != "llvm" &&
+      emit != "asm") {
+    std::cerr << "rnnc ir: error: --emit must be ast, ir, info, llvm or asm, "
+                 "got '"
+              << emit << "'\n";
     return kExitUsage;
   }
+  if (emit == "llvm" || emit == "asm")
+    return emitMachineLevel(opts, emit);
   std::string text;
   if (!readFile(opts.file, text))
     return kExitModelError;
