@@ -124,9 +124,24 @@ Val Lowerer::lowerModelBuiltin(const Expr &e, Scope &scope,
       return x;
     if (x.isToken)
       return fail(e.loc, "dropout cannot take token ids");
-    // Identity at inference; the site is recorded so training adds a mask.
-    info->dropouts.push_back({layerName("dropout", wanted), p});
-    return x;
+    DropoutSite site{layerName("dropout", wanted), p, {}, {}};
+    if (!options.training) {
+      // Identity at inference; the site is recorded for the driver.
+      info->dropouts.push_back(site);
+      return x;
+    }
+    // Training: multiply by a mask the driver samples each step. Keeping the
+    // randomness out of the IR keeps the function deterministic, so the
+    // interpreter, the JIT and the gradient all see the same values.
+    if (x.kind != Val::Kind::Seq && x.kind != Val::Kind::Batched)
+      return fail(e.loc, "dropout takes per-row values or sequences, got " +
+                             describe(x));
+    site.maskArg = site.name + ".mask";
+    site.maskType = x.v->type();
+    ir::Value *mask = addArg(site.maskArg, "dropout_mask", site.maskType);
+    info->dropouts.push_back(site);
+    b->setLoc(e.loc);
+    return checked(b->mul(x.v, mask), x, e.loc);
   }
   if (f == "last" || f == "first" || f == "mean") {
     if (!argCount(1, 1))
@@ -454,8 +469,8 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
   auto fn = std::make_unique<ir::Function>(model.name, model.loc);
   // Results may be arguments themselves (`output x`): translate them too.
   std::map<ir::Value *, ir::Value *> argFor;
-  static const char *kOrder[] = {"input", "lengths", "target", "state",
-                                 "param"};
+  static const char *kOrder[] = {"input", "lengths", "target",
+                                 "state", "dropout_mask", "param"};
   // The main sequences' `lengths` leads the lengths arguments.
   std::stable_partition(
       pendingArgs.begin(), pendingArgs.end(), [](const PendingArg &p) {

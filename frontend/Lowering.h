@@ -31,6 +31,10 @@ struct LowerOptions {
   /// Size bindings from the command line (`--set V=65`); they override
   /// defaults in the model header.
   std::map<std::string, int64_t> sizes;
+  /// Lower for training: each dropout site becomes `x * mask` with the mask a
+  /// function argument (role "dropout_mask", ModelInfo.h). Off, dropout is
+  /// the identity and adds no argument, so inference never sees masks.
+  bool training = false;
 };
 
 struct LoweredProgram {

@@ -44,8 +44,12 @@ std::string ModelInfo::str() const {
   for (const SlotInfo &r : results)
     os << "  result " << r.name << ": " << r.type.str() << " role=" << r.role
        << "\n";
-  for (const DropoutSite &d : dropouts)
-    os << "  dropout " << d.name << " p=" << ir::formatDouble(d.p) << "\n";
+  for (const DropoutSite &d : dropouts) {
+    os << "  dropout " << d.name << " p=" << ir::formatDouble(d.p);
+    if (!d.maskArg.empty())
+      os << " mask=" << d.maskArg;
+    os << "\n";
+  }
   if (train.present) {
     os << "  train";
     if (!train.optimizer.name.empty()) {

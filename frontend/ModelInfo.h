@@ -15,7 +15,12 @@
 //   3. targets, role "target" (typed like inputs);
 //   4. the initial carried state of every cell application, role "state",
 //      f32[B,H], named `<layer>.<state>0` (e.g. `h1.h0`, `h1.c0`);
-//   5. parameters, role "param" and `param = true`, named `<layer>.<param>`
+//   5. only when lowered with LowerOptions::training: one dropout mask per
+//      dropout site, in source order, role "dropout_mask", named
+//      `<site>.mask` and typed like the dropped value (f32[T,B,F] for a
+//      sequence, f32[B,F] per row); the driver fills it (inverted dropout:
+//      0 with probability p, else 1/(1-p)) and the IR multiplies by it;
+//   6. parameters, role "param" and `param = true`, named `<layer>.<param>`
 //      (e.g. `h1.Wi`, `logits.weight`).
 // Results: the loss (f32[], when the model has one), then the declared outputs
 // in order, then the final carried state of every cell application in the
@@ -69,8 +74,8 @@ struct InitSpec {
 /// One argument or result of the lowered function.
 struct SlotInfo {
   std::string name;
-  /// "input", "lengths", "target", "state", "param"; for results "loss",
-  /// "output", "final_state".
+  /// "input", "lengths", "target", "state", "dropout_mask", "param"; for
+  /// results "loss", "output", "final_state".
   std::string role;
   ir::TensorType type;
   /// Params: the initializer; states: the initial value (constant, 0 unless
@@ -92,10 +97,15 @@ struct TrainConfig {
   std::map<std::string, double> settings;
 };
 
-/// A dropout layer (identity at inference); training adds the masks.
+/// A dropout layer: the identity at inference; lowered for training it is
+/// `x * mask` with the mask an argument of the function.
 struct DropoutSite {
   std::string name;
   double p = 0;
+  /// Training lowering only (empty otherwise): the mask argument's name,
+  /// `<name>.mask`, and its type (that of the dropped value).
+  std::string maskArg;
+  ir::TensorType maskType;
 };
 
 struct ModelInfo {
