@@ -474,6 +474,7 @@ Status GradientBuilder::scanAdjoint(const Operation &scan) {
                            ? &scan.operand(l.lengthsIndex())->type().dim(0)
                            : nullptr;
     std::vector<Value *> extra;
+    std::vector<int> savedFrom; // output k, or -1 - index into extra
     for (const auto &p : body.ops()) {
       if (p->kind() == OpKind::Constant || isTerminator(p->kind()))
         continue;
@@ -483,15 +484,27 @@ Status GradientBuilder::scanAdjoint(const Operation &scan) {
           continue;
         if (batch && (v->type().rank() == 0 || !(v->type().dim(0) == *batch)))
           continue;
+        // A value the forward already outputs is read from that output (both
+        // are 0 past a row's length), not stored twice.
+        int asOutput = -1;
+        for (unsigned k = 0; k < numOut && asOutput < 0; ++k)
+          if (yield->operand(l.numCarry + k) == v)
+            asOutput = static_cast<int>(k);
         in.saved.push_back(v);
-        extra.push_back(lookup(fwd, v));
+        savedFrom.push_back(asOutput >= 0 ? asOutput
+                                          : -1 - static_cast<int>(extra.size()));
+        if (asOutput < 0)
+          extra.push_back(lookup(fwd, v));
       }
     }
-    if (!extra.empty()) {
+    if (!in.saved.empty()) {
       unsigned base = numOut + l.numCarry;
-      F = widen(F, extra);
-      for (size_t s = 0; s < extra.size(); ++s)
-        in.savedStacked.push_back(F->result(base + static_cast<unsigned>(s)));
+      if (!extra.empty())
+        F = widen(F, extra);
+      for (int from : savedFrom)
+        in.savedStacked.push_back(
+            F->result(from >= 0 ? static_cast<unsigned>(from)
+                                : base + static_cast<unsigned>(-1 - from)));
       in.carryPrev.clear();
       for (unsigned c = 0; c < l.numCarry; ++c)
         in.carryPrev.push_back(F->result(numOut + c));

@@ -12,6 +12,7 @@
 #include "AutodiffTestUtil.h"
 
 #include <numeric>
+#include <random>
 
 using namespace rnnc;
 using namespace rnnc::ir;
@@ -391,6 +392,58 @@ TEST(AutodiffOps, ChainAndWrtSubset) {
   passes::GradientOptions go;
   go.wrt = {1};
   EXPECT_TRUE(checkGradient(*c.fn, c.args, go));
+}
+
+TEST(AutodiffOps, RandomBroadcastShapes) {
+  // Random ranks 0-4 and sizes 1-5 (odd ones included); each operand is the
+  // result shape with leading dims dropped and some dims set to 1, so every
+  // kind of broadcast (and none) occurs across the seeds.
+  std::mt19937 rng(20261201);
+  auto pick = [&](int lo, int hi) {
+    return std::uniform_int_distribution<int>(lo, hi)(rng);
+  };
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<int64_t> y(pick(0, 4));
+    for (int64_t &d : y)
+      d = pick(1, 5);
+    auto operand = [&] {
+      std::vector<int64_t> s(y.begin() + pick(0, static_cast<int>(y.size())),
+                             y.end());
+      for (int64_t &d : s)
+        if (pick(0, 2) == 0)
+          d = 1;
+      return s;
+    };
+    std::vector<int64_t> as = operand(), bs = operand();
+    // The result is the broadcast of the operands (a dim both set to 1 stays 1).
+    std::vector<int64_t> out(std::max(as.size(), bs.size()), 1);
+    for (size_t i = 0; i < out.size(); ++i) {
+      int64_t da = i < as.size() ? as[as.size() - 1 - i] : 1;
+      int64_t db = i < bs.size() ? bs[bs.size() - 1 - i] : 1;
+      out[out.size() - 1 - i] = std::max(da, db);
+    }
+    OpKind k = std::vector<OpKind>{OpKind::Add, OpKind::Sub, OpKind::Mul,
+                                   OpKind::Div}[trial % 4];
+    SCOPED_TRACE("trial " + std::to_string(trial));
+    GradCase c;
+    Value *a = c.param(as);
+    Value *bb = k == OpKind::Div ? c.param(bs, 0.5, 1.5) : c.param(bs);
+    c.finish(c.b.binary(k, a, bb), out);
+    EXPECT_TRUE(checkGradient(*c.fn, c.args));
+  }
+}
+
+TEST(AutodiffOps, UnusedParamGetsZero) {
+  GradCase c;
+  Value *x = c.param({3});
+  c.param({2, 2}); // not used by the loss
+  c.finish(c.b.unary(OpKind::Exp, x), {3});
+  auto g = passes::buildGradient(*c.fn);
+  ASSERT_TRUE(g) << g.error();
+  auto r = ir::interpret(**g, c.args);
+  ASSERT_TRUE(r) << r.error();
+  EXPECT_TRUE(near((*r)[3], tf({2, 2}, {0, 0, 0, 0})));
+  EXPECT_TRUE(checkGradient(*c.fn, c.args));
 }
 
 TEST(AutodiffOps, Errors) {
