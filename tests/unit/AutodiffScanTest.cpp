@@ -143,6 +143,22 @@ TEST(AutodiffScanStructure, BackwardIsAReverseScanWithoutLengths) {
   EXPECT_TRUE(scans[0]->getBool("has_lengths"));
   EXPECT_TRUE(scans[1]->getBool("reverse"));
   EXPECT_FALSE(scans[1]->getBool("has_lengths"));
+  // The forward scan's results: ys, the stacked incoming h (read by the
+  // adjoints of h U^T and h' * h; s_{t-1} is not: d s passes through an add),
+  // the saved activations h' and s' (read by the tanh and mul adjoints), then
+  // the final carries. With recompute nothing is saved, but s_{t-1} is
+  // needed to recompute s'.
+  EXPECT_EQ(scans[0]->numResults(), 6u);
+  passes::GradientOptions go;
+  go.recompute = true;
+  auto r = passes::buildGradient(*fn, go);
+  ASSERT_TRUE(r) << r.error();
+  const Operation *fwd = nullptr;
+  for (const auto &op : (*r)->body().ops())
+    if (op->kind() == OpKind::Scan && !fwd)
+      fwd = op.get();
+  ASSERT_TRUE(fwd);
+  EXPECT_EQ(fwd->numResults(), 5u);
 }
 
 } // namespace
