@@ -40,8 +40,12 @@ std::vector<std::string> takeRepeated(std::vector<std::string> &args,
   std::vector<std::string> values, rest;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &a = args[i];
-    if (a == "--" + flag && i + 1 < args.size()) {
-      values.push_back(args[++i]);
+    if (a == "--" + flag) {
+      // An empty value: reported below, after the usage checks.
+      if (i + 1 < args.size())
+        values.push_back(args[++i]);
+      else
+        values.push_back("");
     } else if (a.rfind("--" + flag + "=", 0) == 0) {
       values.push_back(a.substr(flag.size() + 3));
     } else {
@@ -153,6 +157,11 @@ int runRun(const std::vector<std::string> &argsIn) {
     return true;
   };
   for (const std::string &in : inputs) {
+    if (in.empty()) {
+      std::cerr << "rnnc run: error: '--input' needs FILE.npy or "
+                   "NAME=FILE.npy (see 'rnnc run --help')\n";
+      return kExitUsage;
+    }
     size_t eq = in.find('=');
     if (eq != std::string::npos) {
       std::string name = in.substr(0, eq);
