@@ -35,7 +35,7 @@ int runIr(const std::vector<std::string> &args) {
   ModelOptions opts;
   if (!parseModelOptions(args, {"emit", "target", "cpu", "features", "O",
                                  "model"},
-                         "ir", opts))
+                         "ir", opts, {"training"}))
     return kExitUsage;
   std::string emit = opts.extra.count("emit") ? opts.extra["emit"] : "ir";
   if (emit != "ast" && emit != "ir" && emit != "info" && emit != "llvm" &&
@@ -63,6 +63,8 @@ int runIr(const std::vector<std::string> &args) {
   }
   frontend::LowerOptions lower;
   lower.sizes = opts.sizes;
+  // --training: the training lowering (dropout masks as arguments).
+  lower.training = opts.extra.count("training") != 0;
   auto lowered = frontend::compileSource(opts.file, std::move(text), lower,
                                          diags, &program);
   if (lowered)
