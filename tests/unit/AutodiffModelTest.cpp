@@ -28,10 +28,12 @@ struct Lowered {
   const frontend::ModelInfo *info = nullptr;
 };
 
-Lowered lower(const std::string &source, std::map<std::string, int64_t> sizes) {
+Lowered lower(const std::string &source, std::map<std::string, int64_t> sizes,
+              bool training = false) {
   ir::Diagnostics diags;
   frontend::LowerOptions opts;
   opts.sizes = std::move(sizes);
+  opts.training = training;
   auto p = frontend::compileSource("test.rnn", source, opts, diags);
   EXPECT_TRUE(p) << diags.str();
   Lowered l;
@@ -81,6 +83,9 @@ makeArgs(const Lowered &l, std::map<std::string, int64_t> dims,
       float scale = slot.role == "param" ? 0.6f : slot.role == "state" ? 0.4f : 1.0f;
       for (float &x : v)
         x *= scale;
+      if (slot.role == "dropout_mask") // inverted dropout, p = 0.5
+        for (float &x : v)
+          x = x < 0 ? 0.0f : 2.0f;
       args.push_back(Tensor::f32(shape, v));
     }
     ++salt;
@@ -170,6 +175,28 @@ TEST(AutodiffModel, Seq2SeqAttention) {
   auto args = makeArgs(
       l, {{"T", 4}, {"S", 5}, {"B", 2}},
       [](const std::string &n) { return n == "src" ? 6 : 5; }, {4, 2}, {3, 5});
+  EXPECT_TRUE(checkGradient(*l.fn, args, {}, modelCheck()));
+}
+
+TEST(AutodiffModel, TrainingLoweringWithDropout) {
+  // Dropout between stacked layers and on a pooled value: under training it
+  // is x * mask with the mask an argument, which gets no gradient.
+  Lowered l = lower("model m(V = 7, H = 4) {\n"
+                    "  input x: seq[token[V]]\n"
+                    "  target y: token[V]\n"
+                    "  h1 = lstm(embed(x, 3), H=H)\n"
+                    "  d1 = dropout(h1, 0.5)\n"
+                    "  z = dropout(last(gru(d1, H=H)), p = 0.5)\n"
+                    "  loss cross_entropy(linear(z, V), y)\n"
+                    "}\n",
+                    {}, /*training=*/true);
+  ASSERT_TRUE(l.fn);
+  bool hasMask = false;
+  for (const auto &a : l.info->args)
+    hasMask |= a.role == "dropout_mask";
+  EXPECT_TRUE(hasMask);
+  auto args = makeArgs(l, {{"T", 5}, {"B", 3}},
+                       [](const std::string &) { return 7; }, {5, 2, 4});
   EXPECT_TRUE(checkGradient(*l.fn, args, {}, modelCheck()));
 }
 
