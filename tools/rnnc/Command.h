@@ -36,6 +36,9 @@ int runIr(const std::vector<std::string> &args);
 int runRun(const std::vector<std::string> &args);
 int runInit(const std::vector<std::string> &args);
 int runCompile(const std::vector<std::string> &args);
+int runTrain(const std::vector<std::string> &args);
+int runSample(const std::vector<std::string> &args);
+int runEval(const std::vector<std::string> &args);
 
 /// Options every model-reading command shares.
 struct ModelOptions {

@@ -3,10 +3,13 @@
 
 #include "frontend/Frontend.h"
 #include "ir/Verifier.h"
+#include "runtime/Safetensors.h"
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 namespace rnnc::driver {
 
@@ -90,6 +93,37 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
   return m;
 }
 
+std::string tokenVocabSizeName(const ModelOptions &opts,
+                               const std::string &modelName) {
+  std::ifstream in(opts.file, std::ios::binary);
+  if (!in)
+    return "";
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  ir::Diagnostics diags;
+  frontend::Program program;
+  if (!frontend::parseAndCheck(opts.file, ss.str(), program, diags) ||
+      program.models.empty())
+    return "";
+  const frontend::ModelDecl *model = &program.models.back();
+  for (const frontend::ModelDecl &m : program.models)
+    if (m.name == modelName)
+      model = &m;
+  for (const frontend::ModelStmt &s : model->stmts) {
+    if (s.kind != frontend::ModelStmt::Kind::Input || !s.type.isToken ||
+        s.type.shape.dims.size() != 1)
+      continue;
+    const frontend::DimExpr &d = *s.type.shape.dims[0];
+    if (d.kind != frontend::DimExpr::Kind::Name)
+      return "";
+    for (const frontend::SizeParam &p : model->sizes)
+      if (p.name == d.name)
+        return d.name;
+    return "";
+  }
+  return "";
+}
+
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
                     uint64_t seed) {
   if (weightsPath.empty()) {
@@ -101,16 +135,29 @@ bool fillParameters(LoadedModel &model, const std::string &weightsPath,
     }
     return true;
   }
-  LoadOptions options;
-  // Checkpoints also hold optimizer state and metadata tensors; those are
-  // not parameters but are expected in a file rnnc train wrote.
-  options.allowUnexpected = true;
-  auto report = loadInto(model.params, weightsPath, options);
+  auto file = readSafetensors(weightsPath);
+  if (!file) {
+    std::cerr << "rnnc: error: " << file.error() << "\n";
+    return false;
+  }
+  // A checkpoint written by rnnc train also holds optimizer and carried
+  // state under "optimizer/" and "state/"; those are not parameters. Every
+  // other tensor must match the model exactly.
+  TensorMap params;
+  for (auto &[name, t] : file->tensors)
+    if (!isCheckpointExtra(name))
+      params.emplace(name, std::move(t));
+  auto report = loadTensorsInto(model.params, params, weightsPath);
   if (!report) {
     std::cerr << "rnnc: error: " << report.error() << "\n";
     return false;
   }
   return true;
+}
+
+bool isCheckpointExtra(const std::string &tensorName) {
+  return tensorName.rfind("optimizer/", 0) == 0 ||
+         tensorName.rfind("state/", 0) == 0;
 }
 
 bool parseIntFlag(const char *command, const std::string &flag,

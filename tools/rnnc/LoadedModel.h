@@ -41,11 +41,22 @@ struct LoadedModel {
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      const std::string &modelName = "");
 
+/// The size parameter that is the vocabulary of the model's first token
+/// input (`V` in `input x: seq[token[V]]`), if it is written as a bare size
+/// name; empty otherwise or if the file does not parse (loadModel reports
+/// that). Commands that read data bind it from the data's vocabulary.
+std::string tokenVocabSizeName(const ModelOptions &opts,
+                               const std::string &modelName = "");
+
 /// Fills the parameters: from the safetensors file at `weightsPath` when it
 /// is non-empty (every mismatch reported, naming the file), else from the
 /// model's initializers with `seed`. Prints the error and returns false.
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
                     uint64_t seed);
+
+/// Whether a tensor of a checkpoint is optimizer or carried state rather
+/// than a parameter ("optimizer/..." and "state/...").
+bool isCheckpointExtra(const std::string &tensorName);
 
 /// Parses a decimal integer flag value, printing an error naming the flag.
 bool parseIntFlag(const char *command, const std::string &flag,

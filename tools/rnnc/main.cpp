@@ -73,6 +73,71 @@ const std::vector<Command> &allCommands() {
        "  --model NAME   which model of the file (default: the last)\n"
        "  --set NAME=N   bind the model's size NAME\n",
        runCompile},
+      {"train", "train a model on data (truncated BPTT for text)",
+       "usage: rnnc train MODEL.rnn --data FILE [options]\n\n"
+       "Trains a language model on a text file: the first 90% trains, the\n"
+       "last 10% validates. The corpus is cut into --batch lanes; each step\n"
+       "trains on the next --bptt characters of every lane, carrying the\n"
+       "state across windows without gradient (truncated BPTT). Defaults\n"
+       "come from the model's train block; flags override them. The size\n"
+       "naming the token vocabulary (V in seq[token[V]]) is bound from the\n"
+       "data.\n\n"
+       "  --data FILE          text corpus (UTF-8 bytes; the vocabulary is its\n"
+       "                       distinct bytes)\n"
+       "  --steps N            train N optimizer steps\n"
+       "  --epochs N           train N passes over the data\n"
+       "  --time-limit SEC     stop after SEC seconds of training\n"
+       "  -o FILE              checkpoint to write (default MODEL.safetensors);\n"
+       "                       written at every validation and at the end\n"
+       "  --resume CKPT        continue a run from its checkpoint (parameters,\n"
+       "                       optimizer state, carried state, step, data)\n"
+       "  --weights FILE       start from these weights instead of the\n"
+       "                       initializers\n"
+       "  --optimizer NAME     sgd, adam, adamw or rmsprop\n"
+       "  --lr X               learning rate\n"
+       "  --weight-decay X     weight decay (decoupled for adamw)\n"
+       "  --schedule SPEC      constant, step:N[:G], cosine[:min=X],\n"
+       "                       linear[:min=X], each optionally with warmup:W\n"
+       "                       (e.g. warmup:100,cosine)\n"
+       "  --clip X             clip the global gradient norm to X (0: off)\n"
+       "  --batch N, --bptt N  lanes per batch, steps per window\n"
+       "  --val-every N        validate (and checkpoint) every N steps\n"
+       "                       (default 200; 0: only at the end)\n"
+       "  --val-windows N      validate on at most N windows (default all)\n"
+       "  --val-fraction X     held-out tail of the data (default 0.1)\n"
+       "  --metrics FILE       metrics CSV (default MODEL.metrics.csv)\n"
+       "  --plot FILE          SVG loss plot (default MODEL.loss.svg)\n"
+       "  --seed N             initializer seed (default 1)\n"
+       "  --log-every SEC      seconds between log lines when not on a\n"
+       "                       terminal (default 10)\n"
+       "  --quiet              print only the summary\n"
+       "  --set NAME=N         bind a size of the model\n\n"
+       "Ctrl-C stops after the current step and saves. A NaN or infinite\n"
+       "loss stops the run, naming the step, without saving.\n",
+       runTrain},
+      {"sample", "generate text from a trained language model",
+       "usage: rnnc sample MODEL.rnn --weights CKPT [options]\n\n"
+       "Feeds the prime text through the model, then samples one character\n"
+       "at a time, feeding each back. Sizes and the vocabulary come from\n"
+       "the checkpoint rnnc train wrote.\n\n"
+       "  --weights CKPT       the checkpoint\n"
+       "  --prime TEXT         text to start from (default a newline)\n"
+       "  -n N                 characters to generate (default 500)\n"
+       "  --temperature X      softmax temperature (default 1; lower is more\n"
+       "                       conservative; 0 picks the most likely)\n"
+       "  --top-k K            sample among the K most likely (default all)\n"
+       "  --seed N             sampling seed (default 1)\n",
+       runSample},
+      {"eval", "report a trained model's loss and accuracy on data",
+       "usage: rnnc eval MODEL.rnn --weights CKPT --data FILE [options]\n\n"
+       "Runs the model over the data in windows, carrying the state, and\n"
+       "prints the loss per token (nats and bits), perplexity and next-token\n"
+       "accuracy.\n\n"
+       "  --split val|train|all   which part of the data (default val: the\n"
+       "                          tail --val-fraction, as in training)\n"
+       "  --val-fraction X        (default 0.1)\n"
+       "  --batch N, --bptt N     window shape (default from the train block)\n",
+       runEval},
   };
   return commands;
 }
