@@ -25,13 +25,15 @@ static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
 }
 
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
-                                     const std::string &modelName) {
+                                     const std::string &modelName,
+                                     bool training) {
   std::string text;
   if (!readFile(opts.file, text))
     return std::nullopt;
   ir::Diagnostics diags;
   frontend::LowerOptions lower;
   lower.sizes = opts.sizes;
+  lower.training = training;
   auto lowered =
       frontend::compileSource(opts.file, std::move(text), lower, diags);
   if (lowered)
@@ -93,34 +95,54 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
   return m;
 }
 
-std::string tokenVocabSizeName(const ModelOptions &opts,
-                               const std::string &modelName) {
+std::optional<std::vector<DeclaredData>>
+declaredData(const ModelOptions &opts, const std::string &modelName) {
   std::ifstream in(opts.file, std::ios::binary);
   if (!in)
-    return "";
+    return std::nullopt;
   std::ostringstream ss;
   ss << in.rdbuf();
   ir::Diagnostics diags;
   frontend::Program program;
   if (!frontend::parseAndCheck(opts.file, ss.str(), program, diags) ||
       program.models.empty())
-    return "";
+    return std::nullopt;
   const frontend::ModelDecl *model = &program.models.back();
   for (const frontend::ModelDecl &m : program.models)
     if (m.name == modelName)
       model = &m;
+  std::vector<DeclaredData> out;
   for (const frontend::ModelStmt &s : model->stmts) {
-    if (s.kind != frontend::ModelStmt::Kind::Input || !s.type.isToken ||
-        s.type.shape.dims.size() != 1)
+    if (s.kind != frontend::ModelStmt::Kind::Input &&
+        s.kind != frontend::ModelStmt::Kind::Target)
       continue;
-    const frontend::DimExpr &d = *s.type.shape.dims[0];
-    if (d.kind != frontend::DimExpr::Kind::Name)
-      return "";
-    for (const frontend::SizeParam &p : model->sizes)
-      if (p.name == d.name)
-        return d.name;
-    return "";
+    DeclaredData d;
+    d.name = s.name;
+    d.isInput = s.kind == frontend::ModelStmt::Kind::Input;
+    d.isSeq = s.type.isSeq;
+    d.isToken = s.type.isToken;
+    d.timeName = s.type.timeName;
+    for (const frontend::DimExprPtr &dim : s.type.shape.dims) {
+      std::string name;
+      if (dim->kind == frontend::DimExpr::Kind::Name)
+        for (const frontend::SizeParam &p : model->sizes)
+          if (p.name == dim->name)
+            name = dim->name;
+      d.dimNames.push_back(name);
+    }
+    out.push_back(std::move(d));
   }
+  return out;
+}
+
+std::string tokenVocabSizeName(const ModelOptions &opts,
+                               const std::string &modelName) {
+  auto data = declaredData(opts, modelName);
+  if (!data)
+    return "";
+  for (const DeclaredData &d : *data)
+    if (d.isInput && d.isToken)
+      return d.dimNames.size() == 1 ? d.dimNames[0] : "";
   return "";
 }
 

@@ -37,14 +37,36 @@ struct LoadedModel {
 
 /// Reads, lowers and verifies `opts.file` with `opts.sizes`. With several
 /// models in the file, `modelName` picks one (empty: the last, which is the
-/// one using the others). Prints diagnostics to stderr; nothing on failure.
+/// one using the others). `training` lowers the training variant (dropout
+/// multiplies by mask arguments, role "dropout_mask"). Prints diagnostics
+/// to stderr; nothing on failure.
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
-                                     const std::string &modelName = "");
+                                     const std::string &modelName = "",
+                                     bool training = false);
+
+/// A model's declared input or target, read from the syntax tree before
+/// lowering (so a command can bind sizes from the data first).
+struct DeclaredData {
+  std::string name;
+  bool isInput = true; // else a target
+  bool isSeq = false;
+  bool isToken = false;
+  /// Each dim of the declared shape: the size parameter's name when it is
+  /// written as a bare name of one (`V` in token[V]), else "".
+  std::vector<std::string> dimNames;
+  /// The sequence's own length name (`S` in seq[token[V], S]), else "".
+  std::string timeName;
+};
+
+/// The declared inputs and targets of the model (the last, or `modelName`),
+/// in source order; nothing if the file does not parse (loadModel reports
+/// that).
+std::optional<std::vector<DeclaredData>>
+declaredData(const ModelOptions &opts, const std::string &modelName = "");
 
 /// The size parameter that is the vocabulary of the model's first token
 /// input (`V` in `input x: seq[token[V]]`), if it is written as a bare size
-/// name; empty otherwise or if the file does not parse (loadModel reports
-/// that). Commands that read data bind it from the data's vocabulary.
+/// name; empty otherwise.
 std::string tokenVocabSizeName(const ModelOptions &opts,
                                const std::string &modelName = "");
 

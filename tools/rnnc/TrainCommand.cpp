@@ -1,12 +1,16 @@
-//===- tools/rnnc/TrainCommand.cpp - `rnnc train`: train a language model ===//
+//===- tools/rnnc/TrainCommand.cpp - `rnnc train`: the training loop ------===//
 //
-// Trains a model on a text corpus with truncated backpropagation through
-// time, char-rnn style: the corpus is cut into B lanes, each step trains on
-// the next T characters of every lane, and the state carried out of one
-// window is the initial state of the next (without gradient: the gradient
-// function treats initial states as constants). The gradient function is
-// built from the model's IR by the autodiff pass (passes/Autodiff.h) and
-// JIT-compiled; so is the forward function used for validation.
+// One loop for every kind of data: a TrainTask (TrainTask.h) fills each
+// batch and evaluates on held-out data; here are the gradient, clipping,
+// optimizer, schedule, dropout masks, validation, checkpoints and resume.
+// For a text the task streams truncated-BPTT windows and the state carried
+// out of one window is the initial state of the next (without gradient: the
+// gradient function treats initial states as constants). The gradient
+// function is built from the model's IR by the autodiff pass
+// (passes/Autodiff.h) and JIT-compiled; so is the forward function used for
+// validation. With dropout the gradient comes from the training lowering
+// (dropout multiplies by mask arguments filled here) and validation uses
+// the inference lowering (dropout is the identity).
 //
 // Settings come from the model's train block and may be overridden by
 // flags. Every validation writes the checkpoint (atomically), the metrics
@@ -24,13 +28,12 @@
 #include "runtime/LRSchedule.h"
 #include "runtime/Optimizer.h"
 #include "runtime/Safetensors.h"
-#include "runtime/TbpttStream.h"
-#include "runtime/TextCorpus.h"
 #include "tools/rnnc/Checkpoint.h"
-#include "tools/rnnc/LmEval.h"
+#include "tools/rnnc/DropoutMasks.h"
 #include "tools/rnnc/LoadedModel.h"
 #include "tools/rnnc/ModelArgs.h"
 #include "tools/rnnc/TrainLog.h"
+#include "tools/rnnc/TrainTask.h"
 
 #include <atomic>
 #include <chrono>
@@ -156,38 +159,6 @@ bool resolvePlan(const ModelOptions &opts, const frontend::TrainConfig &cfg,
   return true;
 }
 
-/// Binds the vocabulary size from the data, or checks a --set one.
-bool bindVocab(ModelOptions &opts, const CharVocab &vocab) {
-  std::string name = tokenVocabSizeName(opts);
-  if (name.empty())
-    return true; // the model fixes its vocabulary; checked below
-  auto it = opts.sizes.find(name);
-  if (it == opts.sizes.end()) {
-    opts.sizes[name] = vocab.size();
-  } else if (it->second < vocab.size()) {
-    return fail("--set " + name + "=" + std::to_string(it->second) +
-                " is smaller than the data's vocabulary of " +
-                std::to_string(vocab.size()) + " characters");
-  }
-  return true;
-}
-
-/// The embedding or token type the model expects must hold every id.
-bool checkLanguageModel(const LoadedModel &m, const ModelArgs &layout) {
-  auto isTokens = [&](unsigned a) {
-    const ir::TensorType &t = m.info.args[a].type;
-    return t.dtype() == DType::I32 && t.rank() == 2;
-  };
-  if (layout.inputs().size() != 1 || layout.targets().size() != 1 ||
-      !isTokens(layout.inputs()[0]) || !isTokens(layout.targets()[0]) ||
-      layout.lossResult() < 0 || layout.outputs().empty())
-    return fail("'" + m.info.name +
-                "' is not a language model: rnnc train on text needs one "
-                "input seq[token[V]], one target seq[token[V]], a loss and "
-                "a logits output");
-  return true;
-}
-
 struct RunState {
   int64_t step = 0;
   std::vector<Tensor> states;
@@ -195,25 +166,20 @@ struct RunState {
 
 bool saveAll(const TrainPlan &plan, const LoadedModel &m,
              const ModelArgs &layout, const Optimizer &opt,
-             const RunState &rs, const TbpttStream &stream,
-             const CharVocab &vocab, const ModelOptions &opts,
-             const TrainLog &log) {
+             const RunState &rs, const TrainTask &task, const TrainLog &log) {
   std::vector<std::string> names;
   for (const ParamSpec &s : m.params.paramSpecs())
     names.push_back(s.name);
   TensorMap states;
   for (size_t s = 0; s < rs.states.size(); ++s)
     states[m.info.args[layout.states()[s]].name] = rs.states[s];
-  std::map<std::string, std::string> meta = {
-      {kMetaModel, m.info.name},
-      {kMetaSizes, formatSizes(m.info.sizes)},
-      {kMetaVocab, vocab.serialize()},
-      {kMetaStep, std::to_string(rs.step)},
-      {kMetaDataPos, std::to_string(stream.position())},
-      {kMetaSeed, std::to_string(plan.seed)},
-      {kMetaOptimizer, opt.name()},
-  };
-  (void)opts;
+  std::map<std::string, std::string> meta = task.metadata();
+  meta[kMetaModel] = m.info.name;
+  meta[kMetaSizes] = formatSizes(m.info.sizes);
+  meta[kMetaStep] = std::to_string(rs.step);
+  meta[kMetaDataPos] = std::to_string(task.position());
+  meta[kMetaSeed] = std::to_string(plan.seed);
+  meta[kMetaOptimizer] = opt.name();
   Status s = writeCheckpoint(plan.output, m.params, opt.state(names), states,
                              meta);
   if (!s)
@@ -249,13 +215,17 @@ int train(const std::vector<std::string> &args) {
       !parseFloatFlag(kCmd, "val-fraction", opts.extra["val-fraction"],
                       valFraction))
     return kExitUsage;
-  auto corpus = TextCorpus::load(opts.extra["data"], valFraction);
-  if (!corpus) {
-    fail(corpus.error());
+  if (valFraction < 0 || valFraction >= 1) {
+    fail("--val-fraction must be in [0, 1)");
+    return kExitUsage;
+  }
+  auto task = makeTrainTask(opts.extra["data"], opts, valFraction);
+  if (!task) {
+    fail(task.error());
     return kExitModelError;
   }
 
-  // On resume the checkpoint says which sizes and vocabulary the run had.
+  // On resume the checkpoint says which sizes the run had.
   std::optional<Checkpoint> resumed;
   if (opts.extra.count("resume")) {
     auto ck = readCheckpoint(opts.extra["resume"]);
@@ -263,10 +233,9 @@ int train(const std::vector<std::string> &args) {
       fail(ck.error());
       return kExitModelError;
     }
-    auto vocab = CharVocab::parse(ck->meta(kMetaVocab));
-    if (!vocab || !(*vocab == corpus->vocab)) {
-      fail(opts.extra["resume"] + " was trained on another vocabulary than " +
-           opts.extra["data"] + "'s");
+    Status same = (*task)->checkResume(ck->metadata);
+    if (!same) {
+      fail(opts.extra["resume"] + ": " + same.error());
       return kExitModelError;
     }
     auto sizes = parseSizes(ck->meta(kMetaSizes));
@@ -278,18 +247,42 @@ int train(const std::vector<std::string> &args) {
       opts.sizes.emplace(k, v);
     resumed = std::move(*ck);
   }
-  if (!bindVocab(opts, corpus->vocab))
+  Status bound = (*task)->bindSizes(opts.file, opts.sizes);
+  if (!bound) {
+    fail(bound.error());
     return kExitUsage;
+  }
 
   auto model = loadModel(opts);
   if (!model)
     return kExitModelError;
+  // With dropout, gradients come from the training lowering (mask
+  // arguments); validation and the checkpoint use the inference one.
+  std::optional<LoadedModel> trainVariant;
+  if (!model->info.dropouts.empty()) {
+    trainVariant = loadModel(opts, model->info.name, /*training=*/true);
+    if (!trainVariant)
+      return kExitModelError;
+  }
+  const LoadedModel &trainModel = trainVariant ? *trainVariant : *model;
   ModelArgs layout(model->info);
-  if (!checkLanguageModel(*model, layout))
-    return kExitModelError;
+  ModelArgs trainLayout(trainModel.info);
   TrainPlan plan;
   if (!resolvePlan(opts, model->info.train, plan))
     return kExitUsage;
+  BatchShape shape;
+  shape.batch = plan.batch;
+  shape.bptt = plan.bptt;
+  shape.valFraction = valFraction;
+  shape.seed = static_cast<uint64_t>(plan.seed);
+  // The task binds data slots by the training layout's indices.
+  Status attached = (*task)->attach(trainModel.info, trainLayout, shape);
+  if (!attached) {
+    fail(attached.error());
+    return kExitModelError;
+  }
+  // Evaluation runs on the inference layout; a second task view is not
+  // needed because evaluate() takes the layout it fills.
 
   if (!fillParameters(*model, resumed ? "" : plan.weights,
                       static_cast<uint64_t>(plan.seed)))
@@ -312,19 +305,13 @@ int train(const std::vector<std::string> &args) {
     fail("--schedule: " + schedule.error());
     return kExitUsage;
   }
-
-  auto stream = TbpttStream::create(&corpus->train, plan.batch, plan.bptt);
-  if (!stream) {
-    fail(plan.data + ": " + stream.error());
-    return kExitModelError;
-  }
   int64_t totalSteps = plan.steps;
   if (totalSteps == 0 && plan.epochs > 0)
-    totalSteps = plan.epochs * stream->windowsPerEpoch();
+    totalSteps = plan.epochs * (*task)->batchesPerEpoch();
 
   // The gradient function and the forward one, both JIT-compiled.
   auto t0 = std::chrono::steady_clock::now();
-  auto grad = passes::buildGradient(*model->fn);
+  auto grad = passes::buildGradient(*trainModel.fn);
   if (!grad) {
     fail("differentiating '" + model->info.name + "': " + grad.error());
     return kExitModelError;
@@ -369,15 +356,15 @@ int train(const std::vector<std::string> &args) {
                       resumed->meta(kMetaDataPos), pos))
       return kExitModelError;
     rs.step = step;
-    stream->seek(pos);
+    (*task)->seek(pos);
     for (size_t s = 0; s < rs.states.size(); ++s) {
       const std::string &name = model->info.args[layout.states()[s]].name;
       auto it = resumed->states.find(name);
-      if (it == resumed->states.end() ||
-          it->second.shape() != rs.states[s].shape()) {
+      if (it == resumed->states.end())
+        continue; // a task that resets the state every batch saves none
+      if (it->second.shape() != rs.states[s].shape()) {
         fail(plan.resume + ": carried state '" + name +
-             "' is missing or has another shape (was the batch size "
-             "changed?)");
+             "' has another shape (was the batch size changed?)");
         return kExitModelError;
       }
       rs.states[s] = it->second;
@@ -403,22 +390,21 @@ int train(const std::vector<std::string> &args) {
     std::ostringstream os;
     os << "rnnc train: " << model->info.name << " ("
        << formatSizes(model->info.sizes) << "), " << model->params.size()
-       << " parameter tensors; data " << plan.data << ": "
-       << corpus->train.size() << " train / " << corpus->val.size()
-       << " validation characters, vocabulary " << corpus->vocab.size()
-       << "\nrnnc train: " << plan.optimizer << " lr "
-       << (*optimizer)->baseLr() << ", schedule " << schedule->str()
-       << ", clip " << plan.clip << ", batch " << plan.batch << " x bptt "
-       << plan.bptt << ", " << stream->windowsPerEpoch()
-       << " windows per epoch; compiled in " << static_cast<int>(compileSec * 1000)
-       << " ms" << (resumed ? "; resuming at step " + std::to_string(rs.step)
-                            : std::string());
+       << " parameter tensors, " << model->info.dropouts.size()
+       << " dropout layers; " << (*task)->describe() << "\nrnnc train: "
+       << plan.optimizer << " lr " << (*optimizer)->baseLr() << ", schedule "
+       << schedule->str() << ", clip " << plan.clip << ", batch "
+       << plan.batch << " x bptt " << plan.bptt << ", "
+       << (*task)->batchesPerEpoch() << " batches per epoch; compiled in "
+       << static_cast<int>(compileSec * 1000) << " ms"
+       << (resumed ? "; resuming at step " + std::to_string(rs.step)
+                   : std::string());
     log.message(os.str());
   }
 
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
-  std::vector<Tensor> callArgs = layout.withParams(model->params);
+  std::vector<Tensor> callArgs = trainLayout.withParams(model->params);
   size_t numResults = model->info.results.size();
   auto start = std::chrono::steady_clock::now();
   double elapsedBefore = 0;
@@ -431,21 +417,21 @@ int train(const std::vector<std::string> &args) {
   };
   double runStart = elapsed();
   const int64_t firstStep = rs.step;
-  int64_t tokensDone = 0;
+  int64_t unitsDone = 0;
   double lastVal = std::nan("");
 
   auto validate = [&]() -> bool {
-    if (corpus->val.size() < 2)
-      return true;
-    std::vector<Tensor> a = layout.withParams(model->params);
-    auto r = evaluateLm(**fwdFn, layout, std::move(a), corpus->val,
-                        plan.batch, plan.bptt, plan.valWindows);
+    auto r = (*task)->evaluate(**fwdFn, layout,
+                               layout.withParams(model->params),
+                               plan.valWindows);
     if (!r)
       return fail("validation at step " + std::to_string(rs.step) + ": " +
                   r.error());
+    if (r->units == 0)
+      return true;
     StepRecord rec;
     rec.step = rs.step;
-    rec.epoch = stream->epoch();
+    rec.epoch = (*task)->epoch();
     rec.trainLoss = std::nan("");
     rec.valLoss = r->loss;
     rec.elapsedSec = elapsed();
@@ -465,36 +451,39 @@ int train(const std::vector<std::string> &args) {
       break;
     }
     auto stepStart = std::chrono::steady_clock::now();
-    TbpttStream::Batch b = stream->next();
-    if (b.epochStart)
-      rs.states = layout.initialStates(plan.batch);
-    callArgs[layout.inputs()[0]] = std::move(b.x);
-    callArgs[layout.targets()[0]] = std::move(b.y);
-    for (unsigned l : layout.lengths())
-      callArgs[l] = b.lengths;
+    TaskBatch b = (*task)->next(callArgs);
+    if (b.resetState)
+      rs.states = layout.initialStates(b.rows);
     for (size_t s = 0; s < rs.states.size(); ++s)
-      callArgs[layout.states()[s]] = rs.states[s];
+      callArgs[trainLayout.states()[s]] = rs.states[s];
     for (size_t i = 0; i < model->params.size(); ++i)
-      callArgs[layout.params()[i]] = model->params.tensor(i);
+      callArgs[trainLayout.params()[i]] = model->params.tensor(i);
+    Status masks = fillDropoutMasks(trainModel.info, callArgs,
+                                    static_cast<uint64_t>(plan.seed), rs.step);
+    if (!masks) {
+      ok = fail(masks.error());
+      break;
+    }
     auto out = (*gradFn)->run(callArgs);
     if (!out) {
       ok = fail("step " + std::to_string(rs.step + 1) + ": " + out.error());
       break;
     }
-    double loss = (*out)[layout.lossResult()].f32Data()[0];
+    double loss = (*out)[trainLayout.lossResult()].f32Data()[0];
     std::vector<Tensor *> grads;
     for (size_t i = 0; i < model->params.size(); ++i)
       grads.push_back(&(*out)[numResults + i]);
     double norm = clipGlobalNorm(grads, plan.clip);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
-      ok = fail(std::string(std::isfinite(loss) ? "the gradient norm" : "the loss") +
-                " is " + std::to_string(std::isfinite(loss) ? norm : loss) +
-                " at step " + std::to_string(rs.step + 1) + " (epoch " +
-                std::to_string(stream->epoch()) + ", window " +
-                std::to_string(stream->position()) +
+      bool lossBad = !std::isfinite(loss);
+      ok = fail(std::string(lossBad ? "the loss" : "the gradient norm") +
+                " is " + std::to_string(lossBad ? loss : norm) + " at step " +
+                std::to_string(rs.step + 1) + " (epoch " +
+                std::to_string((*task)->epoch()) + ", batch " +
+                std::to_string((*task)->position()) +
                 "); stopping without saving these parameters (the last "
-                "checkpoint is " + plan.output +
-                "); try a lower --lr or --clip");
+                "checkpoint is " +
+                plan.output + "); try a lower --lr or --clip");
       break;
     }
     double lr = schedule->at((*optimizer)->baseLr(), rs.step, totalSteps);
@@ -508,26 +497,24 @@ int train(const std::vector<std::string> &args) {
       break;
     }
     for (size_t s = 0; s < rs.states.size(); ++s)
-      rs.states[s] = std::move((*out)[layout.finalStates()[s]]);
+      rs.states[s] = std::move((*out)[trainLayout.finalStates()[s]]);
     ++rs.step;
-    int64_t tokens = plan.batch * plan.bptt;
-    tokensDone += tokens;
+    unitsDone += b.units;
     double stepSec = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - stepStart)
                          .count();
     StepRecord rec;
     rec.step = rs.step;
-    rec.epoch = stream->epoch();
+    rec.epoch = (*task)->epoch();
     rec.trainLoss = loss;
     rec.lr = lr;
     rec.gradNorm = norm;
-    rec.tokensPerSec = tokens / std::max(stepSec, 1e-9);
+    rec.tokensPerSec = b.units / std::max(stepSec, 1e-9);
     rec.elapsedSec = elapsed();
     log.step(rec);
     if (plan.valEvery > 0 && rs.step % plan.valEvery == 0) {
       if (!validate() ||
-          !saveAll(plan, *model, layout, **optimizer, rs, *stream,
-                   corpus->vocab, opts, log)) {
+          !saveAll(plan, *model, layout, **optimizer, rs, **task, log)) {
         ok = false;
         break;
       }
@@ -540,21 +527,21 @@ int train(const std::vector<std::string> &args) {
       (log.records().empty() || !std::isfinite(log.records().back().valLoss)))
     if (!validate())
       return kExitModelError;
-  if (!saveAll(plan, *model, layout, **optimizer, rs, *stream, corpus->vocab,
-               opts, log))
+  if (!saveAll(plan, *model, layout, **optimizer, rs, **task, log))
     return kExitModelError;
   double sec = elapsed() - runStart;
   std::ostringstream os;
   int64_t ran = rs.step - firstStep;
+  std::string unit = (*task)->unit();
   os << "rnnc train: " << ran << " steps"
      << (firstStep > 0 ? " (" + std::to_string(firstStep + 1) + " to " +
                              std::to_string(rs.step) + ")"
                        : std::string())
-     << ", " << tokensDone
-     << " tokens in " << formatDuration(sec) << " ("
-     << static_cast<int64_t>(tokensDone / std::max(sec, 1e-9)) << " tokens/s)";
+     << ", " << unitsDone << " " << unit << "s in " << formatDuration(sec)
+     << " (" << static_cast<int64_t>(unitsDone / std::max(sec, 1e-9)) << " "
+     << unit << "s/s)";
   if (std::isfinite(lastVal))
-    os << "; validation loss " << lastVal << " nats/char";
+    os << "; validation loss " << lastVal << " nats/" << unit;
   os << "\nrnnc train: wrote " << plan.output << ", " << plan.metrics << ", "
      << plan.plot;
   log.message(os.str());

@@ -1,0 +1,117 @@
+//===- tools/rnnc/TrainTask.h - What rnnc train trains on -------*- C++ -*-===//
+//
+// `rnnc train` is one loop (gradient, clipping, optimizer, schedule,
+// validation, checkpoints, resume; TrainCommand.cpp) over a TrainTask: the
+// part that knows the data. A task
+//   1. reads the data and binds the sizes it determines (a vocabulary, a
+//      number of classes) before the model is lowered,
+//   2. checks the lowered model's calling convention fits the data,
+//   3. fills the data slots of the argument vector batch by batch, saying
+//      whether the carried state continues (truncated BPTT over a text) or
+//      starts afresh (independent sequences),
+//   4. evaluates the forward function on its held-out part,
+//   5. saves what a later `rnnc sample/eval/run` needs (vocabulary, labels,
+//      normalization) in the checkpoint's metadata, and checks it on resume.
+// makeTrainTask picks the task from the model's convention and the data.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_TOOLS_RNNC_TRAINTASK_H
+#define RNNC_TOOLS_RNNC_TRAINTASK_H
+
+#include "codegen/CompiledFunction.h"
+#include "frontend/ModelInfo.h"
+#include "runtime/Result.h"
+#include "runtime/Tensor.h"
+#include "tools/rnnc/Command.h"
+#include "tools/rnnc/ModelArgs.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace rnnc::driver {
+
+/// How a task's batches are shaped, from the train block and flags.
+struct BatchShape {
+  int64_t batch = 32;
+  /// Window length for streams (truncated BPTT); sequence tasks ignore it.
+  int64_t bptt = 64;
+  double valFraction = 0.1;
+  uint64_t seed = 1;
+};
+
+struct EvalResult {
+  /// Mean loss per unit (token, step or example), as the model computes it.
+  double loss = 0;
+  /// Fraction of argmax predictions equal to the target (classification
+  /// and language models); NaN where it means nothing (regression).
+  double accuracy = 0;
+  int64_t units = 0;
+};
+
+struct TaskBatch {
+  /// Rows in this batch (the last batch of an epoch may be smaller).
+  int64_t rows = 0;
+  /// Tokens, steps or examples the loss averages over, for throughput.
+  int64_t units = 0;
+  /// True when the carried state must start from the initial state (a new
+  /// epoch of a stream, or every batch of independent sequences).
+  bool resetState = true;
+};
+
+class TrainTask {
+public:
+  virtual ~TrainTask();
+
+  /// What one unit of loss is ("char", "step", "example").
+  virtual std::string unit() const = 0;
+  /// A one-line description of the data for the log.
+  virtual std::string describe() const = 0;
+
+  /// Binds the sizes the data determines into `sizes` (keeping ones the
+  /// user set, if they hold the data). Called before lowering.
+  virtual Status bindSizes(const std::string &modelFile,
+                           std::map<std::string, int64_t> &sizes) = 0;
+  /// Checks the model's convention fits the data and prepares batching.
+  virtual Status attach(const frontend::ModelInfo &info,
+                        const ModelArgs &layout, const BatchShape &shape) = 0;
+
+  /// Fills the data slots (inputs, targets, lengths) of `args` with the
+  /// next training batch.
+  virtual TaskBatch next(std::vector<Tensor> &args) = 0;
+  /// Batches returned so far (over all epochs); seek() restores it.
+  virtual int64_t position() const = 0;
+  virtual void seek(int64_t position) = 0;
+  virtual int64_t epoch() const = 0;
+  virtual int64_t batchesPerEpoch() const = 0;
+
+  /// Loss (and accuracy) of `forward` on the held-out part; at most
+  /// `maxBatches` batches (0: all). `args` has the parameters bound.
+  /// Nothing to evaluate on gives units == 0.
+  virtual Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
+                                      const ModelArgs &layout,
+                                      std::vector<Tensor> args,
+                                      int64_t maxBatches) = 0;
+
+  /// Metadata the checkpoint keeps for later commands (vocabulary, ...).
+  virtual std::map<std::string, std::string> metadata() const = 0;
+  /// On resume: the checkpoint's metadata must describe the same data.
+  virtual Status checkResume(const std::map<std::string, std::string> &meta) = 0;
+};
+
+/// Picks and constructs the task for the model in `opts.file` (from its
+/// declared inputs and targets) and the data at `dataPath`; fails naming
+/// the file or the mismatch. TrainTask.cpp lists the kinds.
+Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
+                                                 const ModelOptions &opts,
+                                                 double valFraction);
+
+/// The task kinds (one file each).
+Result<std::unique_ptr<TrainTask>> makeTextLmTask(const std::string &dataPath,
+                                                  double valFraction);
+
+} // namespace rnnc::driver
+
+#endif // RNNC_TOOLS_RNNC_TRAINTASK_H
