@@ -4,6 +4,13 @@
 // syntax tree, before lowering, since the data binds some sizes):
 //   input seq[token[V]] + target seq[token[V]]   a language model on a text
 //                                                 file (TextLmTask.cpp)
+//   one seq input + target token[C]               classification
+//                                                 (ClassifyTask.cpp)
+//   input seq[f32[F]] + target seq[f32[F]]        forecasting from a CSV
+//                                                 (ForecastTask.cpp)
+//   two seq inputs (source with its own length S, decoder input) + target
+//   seq[token[...]]                               seq2seq on sentence pairs
+//                                                 (Seq2SeqTask.cpp)
 // Other shapes are reported with what is supported.
 //
 //===----------------------------------------------------------------------===//
@@ -11,9 +18,36 @@
 
 #include "tools/rnnc/LoadedModel.h"
 
+#include <cmath>
+#include <cstdio>
+
 namespace rnnc::driver {
 
 TrainTask::~TrainTask() = default;
+
+Result<std::string> TrainTask::report(const codegen::CompiledFunction &forward,
+                                      const ModelArgs &layout,
+                                      std::vector<Tensor> args,
+                                      const std::string &artifactPrefix) {
+  auto r = evaluate(forward, layout, std::move(args), 0);
+  if (!r)
+    return makeError(r.error());
+  if (r->units == 0)
+    return makeError("there is no held-out data to evaluate on");
+  char buf[256];
+  std::snprintf(buf, sizeof buf,
+                "%lld held-out %ss (%s): loss %.4f nats/%s (%.4f bits), "
+                "perplexity %.3f",
+                static_cast<long long>(r->units), unit().c_str(),
+                describe().c_str(), r->loss, unit().c_str(), r->loss / std::log(2.0),
+                std::exp(r->loss));
+  std::string text = buf;
+  if (std::isfinite(r->accuracy)) {
+    std::snprintf(buf, sizeof buf, ", accuracy %.2f%%", 100 * r->accuracy);
+    text += buf;
+  }
+  return text + "\n";
+}
 
 static std::string describeDecl(const DeclaredData &d) {
   std::string s = (d.isInput ? "input " : "target ") + d.name + ": ";
@@ -34,8 +68,18 @@ Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
     return d->isSeq == seq && d->isToken == token;
   };
   if (inputs.size() == 1 && targets.size() == 1 &&
-      is(inputs[0], true, true) && is(targets[0], true, true))
+      is(inputs[0], true, true) && is(targets[0], true, true) &&
+      inputs[0]->timeName == targets[0]->timeName)
     return makeTextLmTask(dataPath, valFraction);
+  if (inputs.size() == 1 && targets.size() == 1 && inputs[0]->isSeq &&
+      is(targets[0], false, true))
+    return makeClassifyTask(dataPath, *decls, valFraction);
+  if (inputs.size() == 1 && targets.size() == 1 &&
+      is(inputs[0], true, false) && is(targets[0], true, false))
+    return makeForecastTask(dataPath, *decls, valFraction);
+  if (inputs.size() == 2 && targets.size() == 1 && inputs[0]->isSeq &&
+      inputs[1]->isSeq && is(targets[0], true, true))
+    return makeSeq2SeqTask(dataPath, *decls, valFraction);
   std::string shape;
   for (const DeclaredData &d : *decls)
     shape += "\n  " + describeDecl(d);
@@ -44,7 +88,10 @@ Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
       "declares:" +
       shape +
       "\nsupported: a language model (input seq[token[V]], target "
-      "seq[token[V]]) on a text file");
+      "seq[token[V]]) on a text file; a classifier (input seq[...], target "
+      "token[C]); a forecaster (input seq[f32[F]], target seq[f32[F]]) on a "
+      "CSV; seq2seq (inputs seq[token[Vs], S] and seq[token[Vt]], target "
+      "seq[token[Vt]]) on sentence pairs");
 }
 
 } // namespace rnnc::driver

@@ -23,6 +23,7 @@
 #include "runtime/Result.h"
 #include "runtime/Tensor.h"
 #include "tools/rnnc/Command.h"
+#include "tools/rnnc/LoadedModel.h"
 #include "tools/rnnc/ModelArgs.h"
 
 #include <cstdint>
@@ -95,9 +96,20 @@ public:
                                       std::vector<Tensor> args,
                                       int64_t maxBatches) = 0;
 
+  /// `rnnc eval`: the held-out metrics as text for the user (this default
+  /// prints evaluate()'s loss and accuracy). A task may write pictures
+  /// (e.g. a confusion matrix) to files named `artifactPrefix` + suffix
+  /// and mention them in the text.
+  virtual Result<std::string> report(const codegen::CompiledFunction &forward,
+                                     const ModelArgs &layout,
+                                     std::vector<Tensor> args,
+                                     const std::string &artifactPrefix);
+
   /// Metadata the checkpoint keeps for later commands (vocabulary, ...).
   virtual std::map<std::string, std::string> metadata() const = 0;
-  /// On resume: the checkpoint's metadata must describe the same data.
+  /// On resume and in `rnnc eval`: the checkpoint's metadata must describe
+  /// the same data (a task may also adopt what it recorded, e.g. the
+  /// normalization fitted in training).
   virtual Status checkResume(const std::map<std::string, std::string> &meta) = 0;
 };
 
@@ -108,9 +120,24 @@ Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
                                                  const ModelOptions &opts,
                                                  double valFraction);
 
-/// The task kinds (one file each).
+/// The task kinds (one file each). `decls` are the model's declared inputs
+/// and targets.
 Result<std::unique_ptr<TrainTask>> makeTextLmTask(const std::string &dataPath,
                                                   double valFraction);
+/// Sequence -> class: a directory of one file per class, a
+/// sentence<TAB>label file, or frame sequences (ClassifyTask.cpp).
+Result<std::unique_ptr<TrainTask>>
+makeClassifyTask(const std::string &dataPath,
+                 const std::vector<DeclaredData> &decls, double valFraction);
+/// f32 sequence -> f32 sequence from a CSV time series (ForecastTask.cpp).
+Result<std::unique_ptr<TrainTask>>
+makeForecastTask(const std::string &dataPath,
+                 const std::vector<DeclaredData> &decls, double valFraction);
+/// Source sequence -> target sequence from sentence pairs
+/// (Seq2SeqTask.cpp).
+Result<std::unique_ptr<TrainTask>>
+makeSeq2SeqTask(const std::string &dataPath,
+                const std::vector<DeclaredData> &decls, double valFraction);
 
 } // namespace rnnc::driver
 

@@ -128,15 +128,17 @@ const std::vector<Command> &allCommands() {
        "  --top-k K            sample among the K most likely (default all)\n"
        "  --seed N             sampling seed (default 1)\n",
        runSample},
-      {"eval", "report a trained model's loss and accuracy on data",
-       "usage: rnnc eval MODEL.rnn --weights CKPT --data FILE [options]\n\n"
-       "Runs the model over the data in windows, carrying the state, and\n"
-       "prints the loss per token (nats and bits), perplexity and next-token\n"
-       "accuracy.\n\n"
-       "  --split val|train|all   which part of the data (default val: the\n"
-       "                          tail --val-fraction, as in training)\n"
-       "  --val-fraction X        (default 0.1)\n"
-       "  --batch N, --bptt N     window shape (default from the train block)\n",
+      {"eval", "report a trained model's metrics on held-out data",
+       "usage: rnnc eval MODEL.rnn --weights CKPT --data PATH [options]\n\n"
+       "Splits the data as rnnc train did (same --val-fraction, the seed in\n"
+       "the checkpoint) and reports the held-out metrics: loss per token\n"
+       "(nats and bits), perplexity and accuracy for token targets, and what\n"
+       "the data's task adds (e.g. a confusion matrix for classifiers).\n\n"
+       "  --weights CKPT        a checkpoint rnnc train wrote\n"
+       "  --data PATH           the data it was trained on\n"
+       "  --val-fraction X      (default 0.1)\n"
+       "  --batch N, --bptt N   batch shape (default from the train block)\n"
+       "  --report PREFIX       where tasks write pictures (PREFIX.*.svg)\n",
        runEval},
   };
   return commands;
