@@ -338,15 +338,19 @@ Status rule(AdjointContext &ctx, const Operation &op) {
     if (op.kind() == OpKind::ReduceSum) // y = sum x: dx = dy broadcast
       return acc(0, ctx.broadcastTo(dyK, xt));
     if (op.kind() == OpKind::ReduceMean) { // y = mean x: dx = dy / n
-      Value *n = b.reduce(OpKind::ReduceSum, ctx.b.constant(xt, 1.0), axes,
-                          true);
-      if (xt.isStatic() || std::all_of(axes.begin(), axes.end(), [&](int64_t a) {
-            return xt.dim(a).isStatic();
-          })) {
+      // n, the count of reduced elements, is a constant unless a reduced dim
+      // is symbolic; then it is summed from ones at run time.
+      bool staticCount = std::all_of(axes.begin(), axes.end(), [&](int64_t a) {
+        return xt.dim(a).isStatic();
+      });
+      Value *n;
+      if (staticCount) {
         double count = 1;
         for (int64_t a : axes)
           count *= static_cast<double>(xt.dim(a).size);
         n = ctx.scalar(count);
+      } else {
+        n = b.reduce(OpKind::ReduceSum, ctx.b.constant(xt, 1.0), axes, true);
       }
       return acc(0, ctx.broadcastTo(b.div(dyK, n), xt));
     }
