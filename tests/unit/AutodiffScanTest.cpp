@@ -126,6 +126,22 @@ INSTANTIATE_TEST_SUITE_P(All, AutodiffScan,
                                             ::testing::Values(0, 1, 2)),
                          caseName);
 
+TEST(AutodiffScanEdge, SingleStepAndEmptyRows) {
+  // T = 1, and lengths of 0 (the row never updates: its final carries are
+  // its inits, so d init = d final carry and d x = 0).
+  for (bool reverse : {false, true})
+    for (bool lengths : {false, true}) {
+      ScanCase sc;
+      sc.T = 1;
+      sc.reverse = reverse;
+      sc.lengths = lengths;
+      sc.lens = {1, 0, 0};
+      std::vector<Tensor> args;
+      auto fn = buildScanFn(sc, args);
+      EXPECT_TRUE(checkGradient(*fn, args)) << reverse << lengths;
+    }
+}
+
 TEST(AutodiffScanStructure, BackwardIsAReverseScanWithoutLengths) {
   ScanCase sc;
   sc.lengths = true;
