@@ -17,3 +17,6 @@ config.substitutions.append(("%shared_data", config.shared_data_dir))
 config.substitutions.append(("%src_root", config.rnnc_src_root))
 # The build tree, e.g. for linking against runtime/librnnc_runtime.a.
 config.substitutions.append(("%obj_root", config.rnnc_obj_root))
+# Compiled objects are cached inside the build tree, not in the user's
+# ~/.cache (tests that check the cache set their own directory).
+config.environment["RNNC_CACHE_DIR"] = os.path.join(config.rnnc_obj_root, "tests", "lit", "object-cache")

@@ -9,6 +9,7 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
+#include "codegen/ObjectCache.h"
 #include "tools/rnnc/Checkpoint.h"
 #include "tools/rnnc/LoadedModel.h"
 #include "tools/rnnc/TrainTask.h"
@@ -30,7 +31,7 @@ int runEval(const std::vector<std::string> &args) {
   if (!parseModelOptions(args,
                          {"weights", "data", "val-fraction", "batch", "bptt",
                           "report"},
-                         kCmd, opts))
+                         kCmd, opts, {"no-cache"}))
     return kExitUsage;
   auto &x = opts.extra;
   if (!x.count("weights"))
@@ -91,7 +92,10 @@ int runEval(const std::vector<std::string> &args) {
   Status attached = (*task)->attach(model->info, layout, shape);
   if (!attached)
     return fail(attached.error());
-  auto fn = codegen::compile(*model->fn);
+  codegen::CompileOptions copts;
+  if (!x.count("no-cache"))
+    copts.cacheDir = codegen::defaultCacheDir();
+  auto fn = codegen::compile(*model->fn, copts);
   if (!fn)
     return fail("compiling '" + model->info.name + "': " + fn.error());
   std::string prefix = x.count("report") ? x["report"] : "";

@@ -10,6 +10,7 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
+#include "codegen/ObjectCache.h"
 #include "runtime/Initializers.h"
 #include "tools/rnnc/ModelArgs.h"
 #include "tools/rnnc/TrainedModel.h"
@@ -63,7 +64,7 @@ int runSample(const std::vector<std::string> &args) {
   if (!parseModelOptions(args,
                          {"weights", "prime", "n", "temperature", "top-k",
                           "seed"},
-                         kCmd, opts))
+                         kCmd, opts, {"no-cache"}))
     return kExitUsage;
   auto &x = opts.extra;
   if (!x.count("weights"))
@@ -103,7 +104,10 @@ int runSample(const std::vector<std::string> &args) {
   if (!primeIds)
     return fail("--prime: " + primeIds.error());
 
-  auto fn = codegen::compile(*m.fn);
+  codegen::CompileOptions copts;
+  if (!x.count("no-cache"))
+    copts.cacheDir = codegen::defaultCacheDir();
+  auto fn = codegen::compile(*m.fn, copts);
   if (!fn)
     return fail("compiling '" + m.info.name + "': " + fn.error());
 

@@ -24,6 +24,7 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
+#include "codegen/ObjectCache.h"
 #include "passes/Autodiff.h"
 #include "runtime/LRSchedule.h"
 #include "runtime/Optimizer.h"
@@ -204,7 +205,7 @@ int train(const std::vector<std::string> &args) {
                           "steps", "epochs", "time-limit", "clip",
                           "val-every", "val-windows", "val-fraction", "seed",
                           "log-every"},
-                         kCmd, opts, {"quiet"}))
+                         kCmd, opts, {"quiet", "no-cache"}))
     return kExitUsage;
   if (!opts.extra.count("data")) {
     fail("no training data given (--data FILE)");
@@ -316,13 +317,16 @@ int train(const std::vector<std::string> &args) {
     fail("differentiating '" + model->info.name + "': " + grad.error());
     return kExitModelError;
   }
-  auto gradFn = codegen::compile(**grad);
+  codegen::CompileOptions copts;
+  if (!opts.extra.count("no-cache"))
+    copts.cacheDir = codegen::defaultCacheDir();
+  auto gradFn = codegen::compile(**grad, copts);
   if (!gradFn) {
     fail("compiling the gradient of '" + model->info.name +
          "': " + gradFn.error());
     return kExitModelError;
   }
-  auto fwdFn = codegen::compile(*model->fn);
+  auto fwdFn = codegen::compile(*model->fn, copts);
   if (!fwdFn) {
     fail("compiling '" + model->info.name + "': " + fwdFn.error());
     return kExitModelError;

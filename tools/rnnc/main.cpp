@@ -111,6 +111,7 @@ const std::vector<Command> &allCommands() {
        "  --log-every SEC      seconds between log lines when not on a\n"
        "                       terminal (default 10)\n"
        "  --quiet              print only the summary\n"
+       "  --no-cache           do not use the on-disk object cache\n"
        "  --set NAME=N         bind a size of the model\n\n"
        "Ctrl-C stops after the current step and saves. A NaN or infinite\n"
        "loss stops the run, naming the step, without saving.\n",
@@ -126,7 +127,8 @@ const std::vector<Command> &allCommands() {
        "  --temperature X      softmax temperature (default 1; lower is more\n"
        "                       conservative; 0 picks the most likely)\n"
        "  --top-k K            sample among the K most likely (default all)\n"
-       "  --seed N             sampling seed (default 1)\n",
+       "  --seed N             sampling seed (default 1)\n"
+       "  --no-cache           do not use the on-disk object cache\n",
        runSample},
       {"eval", "report a trained model's metrics on held-out data",
        "usage: rnnc eval MODEL.rnn --weights CKPT --data PATH [options]\n\n"
@@ -138,7 +140,8 @@ const std::vector<Command> &allCommands() {
        "  --data PATH           the data it was trained on\n"
        "  --val-fraction X      (default 0.1)\n"
        "  --batch N, --bptt N   batch shape (default from the train block)\n"
-       "  --report PREFIX       where tasks write pictures (PREFIX.*.svg)\n",
+       "  --report PREFIX       where tasks write pictures (PREFIX.*.svg)\n"
+       "  --no-cache            do not use the on-disk object cache\n",
        runEval},
   };
   return commands;
