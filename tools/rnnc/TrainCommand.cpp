@@ -444,7 +444,7 @@ int train(const std::vector<std::string> &args) {
     return true;
   };
 
-  bool ok = true;
+  bool ok = true, saved = false;
   while (true) {
     if (totalSteps > 0 && rs.step >= totalSteps)
       break;
@@ -485,9 +485,10 @@ int train(const std::vector<std::string> &args) {
                 std::to_string(rs.step + 1) + " (epoch " +
                 std::to_string((*task)->epoch()) + ", batch " +
                 std::to_string((*task)->position()) +
-                "); stopping without saving these parameters (the last "
-                "checkpoint is " +
-                plan.output + "); try a lower --lr or --clip");
+                "); stopping without saving these parameters (" +
+                (saved ? "the last checkpoint is " + plan.output
+                       : std::string("no checkpoint was written")) +
+                "); try a lower --lr or --clip");
       break;
     }
     double lr = schedule->at((*optimizer)->baseLr(), rs.step, totalSteps);
@@ -522,6 +523,7 @@ int train(const std::vector<std::string> &args) {
         ok = false;
         break;
       }
+      saved = true;
     }
   }
   log.finish();
