@@ -14,8 +14,10 @@
  * 2. Streaming: the prompt one character at a time through charlm_step
  *    (the LSTM state stays in the context), then N characters generated
  *    greedily, each fed back as the next input.
- * Characters map to ids as byte % V: replace toId/fromId with the vocabulary
- * the model was trained with.
+ * Characters map to ids through the vocabulary the weights were trained
+ * with: `rnnc compile --weights CKPT` writes it into the header
+ * (CHARLM_VOCAB) when CKPT comes from rnnc train. Without one (fresh
+ * weights), ids are byte % V.
  */
 #include "charlm.h"
 
@@ -25,10 +27,22 @@
 
 enum { V = CHARLM_SIZE_V };
 
+#ifdef CHARLM_VOCAB_SIZE
+static int32_t toId(unsigned char c) {
+  for (int32_t i = 0; i < CHARLM_VOCAB_SIZE; ++i)
+    if (CHARLM_VOCAB[i] == c)
+      return i;
+  return 0; /* a byte the model never saw */
+}
+static char fromId(int32_t id) {
+  return id >= 0 && id < CHARLM_VOCAB_SIZE ? (char)CHARLM_VOCAB[id] : '?';
+}
+#else
 static int32_t toId(unsigned char c) { return (int32_t)(c % V); }
 static char fromId(int32_t id) {
   return id >= 32 && id < 127 ? (char)id : '?';
 }
+#endif
 
 static int32_t argmax(const float *logits) {
   int32_t best = 0;

@@ -11,10 +11,44 @@
 
 #include "codegen/AotCompiler.h"
 #include "runtime/Safetensors.h"
+#include "runtime/TextCorpus.h"
+#include "tools/rnnc/Checkpoint.h"
 
+#include <cctype>
 #include <iostream>
+#include <optional>
 
 namespace rnnc::driver {
+
+/// Adds the character vocabulary to the header, before its closing
+/// include guard: `<MODEL>_VOCAB_SIZE` and `<MODEL>_VOCAB`, the byte of
+/// each id, so a C program maps text to ids exactly as training did.
+static std::string withVocabulary(const std::string &header,
+                                  const std::string &model,
+                                  const CharVocab &vocab) {
+  std::string upper;
+  for (char c : model)
+    upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string defs =
+      "/* The character vocabulary of the weights (from rnnc train): id i is\n"
+      " * the byte " + upper + "_VOCAB[i]; other bytes have no id. */\n"
+      "#define " + upper + "_VOCAB_SIZE " + std::to_string(vocab.size()) +
+      "\nstatic const unsigned char " + upper + "_VOCAB[" + upper +
+      "_VOCAB_SIZE] = {";
+  for (int i = 0; i < vocab.size(); ++i) {
+    std::string b = vocab.decode(i);
+    defs += (i % 16 == 0 ? "\n    " : " ") +
+            std::to_string(b.empty() ? 0 : static_cast<unsigned char>(b[0])) +
+            (i + 1 < vocab.size() ? "," : "");
+  }
+  defs += "};\n\n";
+  size_t at = header.rfind("#ifdef __cplusplus\n}");
+  if (at == std::string::npos)
+    at = header.rfind("#endif");
+  if (at == std::string::npos)
+    return header + defs;
+  return header.substr(0, at) + defs + header.substr(at);
+}
 
 static codegen::AotSlot toSlot(const frontend::SlotInfo &s) {
   return {s.name, s.role, s.type, s.init.value};
@@ -48,6 +82,40 @@ int runCompile(const std::vector<std::string> &args) {
   codegen::AotOptions aot;
   if (!parseTargetFlags("compile", opts, aot.compile))
     return kExitUsage;
+  // A checkpoint from rnnc train knows the sizes it was trained with and,
+  // for text, its character vocabulary: the header then maps ids to bytes.
+  std::optional<CharVocab> vocab;
+  if (!flag("weights").empty()) {
+    auto file = readSafetensors(flag("weights"));
+    if (!file) {
+      std::cerr << "rnnc compile: error: " << file.error() << "\n";
+      return kExitModelError;
+    }
+    auto meta = [&](const char *key) {
+      auto it = file->metadata.find(key);
+      return it == file->metadata.end() ? std::string() : it->second;
+    };
+    if (!meta(kMetaSizes).empty()) {
+      auto sizes = parseSizes(meta(kMetaSizes));
+      if (!sizes) {
+        std::cerr << "rnnc compile: error: " << flag("weights") << ": "
+                  << sizes.error() << "\n";
+        return kExitModelError;
+      }
+      for (const auto &[k, v] : *sizes)
+        opts.sizes.emplace(k, v);
+    }
+    if (!meta(kMetaVocab).empty()) {
+      auto v = CharVocab::parse(meta(kMetaVocab));
+      if (!v) {
+        std::cerr << "rnnc compile: error: " << flag("weights")
+                  << ": malformed vocabulary in its metadata: " << v.error()
+                  << "\n";
+        return kExitModelError;
+      }
+      vocab = std::move(*v);
+    }
+  }
   auto model = loadModel(opts, flag("model"));
   if (!model)
     return kExitModelError;
@@ -79,6 +147,9 @@ int runCompile(const std::vector<std::string> &args) {
     return kExitModelError;
   }
   std::string header = flag("header");
+  if (vocab)
+    artifacts->header = withVocabulary(artifacts->header, model->info.name,
+                                       *vocab);
   if (!header.empty())
     if (Status s = writeFileAtomically(header, artifacts->header); !s) {
       std::cerr << "rnnc compile: error: " << s.error() << "\n";
