@@ -1,160 +1,464 @@
 //===- runtime/MatMul.cpp - The GEMM kernel compiled code calls -----------===//
 //
-// rnnc_matmul: a plain C++ matrix product, used by generated code for every
-// `matmul` until shape-specialized kernels are generated. Two loop orders
-// cover the common layouts without repacking:
-//   - op(B) rows contiguous (B not transposed): C[m,:] += A[m,k] * B[k,:],
-//     four rows of C at a time so each B row loaded serves four products;
-//   - B transposed, A not (x @ W^T, the PyTorch layout): every C[m,n] is a
-//     dot product of two contiguous rows, summed in 8-float vector lanes (GCC
-//     vector extensions), four rows of B at a time so each is read once.
-// Anything else (both transposed) takes a strided triple loop.
-// `target_clones` builds an AVX2 version beside the baseline one and picks by
-// CPU feature at load time, so the library stays portable for AOT users.
-// (Not "arch=haswell": GCC dispatches that on the CPU model, so an AMD Zen
-// would get the baseline version; measured 1.8-2.2x slower.)
+// rnnc_matmul: C[b] = op(A[b]) * op(B[b]), single-threaded, for the shapes an
+// RNN produces: few rows (the batch, 1..64) against weight matrices of a few
+// hundred rows and columns, small K for weight gradients (K = batch), and
+// the occasional tall product over all T*B rows. Two loop forms
+// (runtime/Gemm.h):
+//
+//   - Axpy, GotoBLAS style but without packing op(A): a micro-kernel keeps
+//     an MR x NR block of C in registers and, per k, broadcasts MR values of
+//     op(A) against one NR-wide row of op(B) (FMA). op(A) is read in place
+//     through strides (a transposed A just swaps them), which matters when
+//     K = 32: packing A would cost as much as the product. op(B) rows must
+//     be contiguous: B itself, or for transB a [K,N] copy packed once per
+//     call (once per batch when strideB = 0). Blocking over K (KC) keeps the
+//     KC x NR panel of op(B) in L1 while it meets every row block of A, and
+//     over M (MC) keeps the A rows in L2 for tall products. Column tails
+//     (N % NR) go through a zero-padded panel and a C tile on the stack, so
+//     the micro-kernel has no masked path.
+//   - Dot, for A * B^T with neither packed (x @ W^T with few rows): tiles of
+//     R x S dot products along K, reduced by a shuffle tree that turns L
+//     accumulators into one vector of L sums. No packing, so a batch of 1..32
+//     rows does not pay for transposing the weights.
+//
+// The kernels are templates over an ISA description, inlined into one entry
+// function per instruction set (target attributes: AVX-512, AVX2 + FMA, and
+// the build's baseline), and rnnc_matmul picks one at load time with
+// __builtin_cpu_supports. Not target_clones("avx2"): that clone does not get
+// FMA, and "arch=haswell" is dispatched on the CPU model, so an AMD Zen would
+// get the baseline.
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/Gemm.h"
 #include "runtime/KernelABI.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
-    defined(__linux__)
-#define RNNC_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RNNC_GEMM_X86 1
+#define RNNC_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#define RNNC_TARGET_AVX2 __attribute__((target("avx2,fma")))
 #else
-#define RNNC_MULTIVERSION
+#define RNNC_GEMM_X86 0
 #endif
 
+#define RNNC_INLINE __attribute__((always_inline)) inline
+
+namespace rnnc::gemm {
 namespace {
 
-/// C[M,N] = A' * B with B row-major [K,N]; A'(m,k) = A[m*sam + k*sak].
-RNNC_MULTIVERSION
-void rowsForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
-              int64_t K, int64_t sam, int64_t sak) {
-  std::memset(C, 0, sizeof(float) * M * N);
-  int64_t m = 0;
-  for (; m + 4 <= M; m += 4) {
-    float *c0 = C + m * N, *c1 = c0 + N, *c2 = c1 + N, *c3 = c2 + N;
-    for (int64_t k = 0; k < K; ++k) {
-      const float *b = B + k * N;
-      float a0 = A[m * sam + k * sak], a1 = A[(m + 1) * sam + k * sak];
-      float a2 = A[(m + 2) * sam + k * sak], a3 = A[(m + 3) * sam + k * sak];
-      for (int64_t n = 0; n < N; ++n) {
-        float bn = b[n];
-        c0[n] += a0 * bn;
-        c1[n] += a1 * bn;
-        c2[n] += a2 * bn;
-        c3[n] += a3 * bn;
-      }
-    }
-  }
-  for (; m < M; ++m) {
-    float *c = C + m * N;
-    for (int64_t k = 0; k < K; ++k) {
-      const float *b = B + k * N;
-      float a = A[m * sam + k * sak];
-      for (int64_t n = 0; n < N; ++n)
-        c[n] += a * b[n];
-    }
-  }
-}
-
-/// Eight floats; GCC/Clang lower it to one AVX register in the AVX2 clone
-/// and to two SSE registers in the baseline one.
+typedef float V4 __attribute__((vector_size(16)));
 typedef float V8 __attribute__((vector_size(32)));
+typedef float V16 __attribute__((vector_size(64)));
 
-__attribute__((always_inline)) inline V8 load8(const float *p) {
-  V8 v;
+// One instruction set's vector type and blocking. MR x NRV vectors of C are
+// the Axpy micro-kernel's accumulators (plus NRV loads and a broadcast, all
+// within the register file); DR x DS and 1 x DS1 are the Dot tiles, whose
+// accumulator counts are multiples of L so that the shuffle tree applies.
+struct Avx512Cfg {
+  using V = V16;
+  static constexpr int L = 16, MR = 8, NRV = 2, DR = 4, DS = 4, DS1 = 16;
+  static constexpr int64_t KC = 128, MC = 128;
+};
+struct Avx2Cfg {
+  using V = V8;
+  static constexpr int L = 8, MR = 6, NRV = 2, DR = 2, DS = 4, DS1 = 8;
+  static constexpr int64_t KC = 256, MC = 120;
+};
+struct GenericCfg {
+  using V = V4;
+  static constexpr int L = 4, MR = 4, NRV = 2, DR = 2, DS = 2, DS1 = 4;
+  static constexpr int64_t KC = 256, MC = 128;
+};
+
+constexpr int kMaxNR = 32;
+constexpr int kMaxMR = 8;
+constexpr int64_t kMaxKC = 256;
+
+template <class V> RNNC_INLINE V load(const float *p) {
+  V v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-
-__attribute__((always_inline)) inline float hsum(V8 v) {
-  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+template <class V> RNNC_INLINE void store(float *p, V v) {
+  std::memcpy(p, &v, sizeof(v));
 }
 
-/// C[M,N] = A * B^T with A row-major [M,K] and B row-major [N,K]. Four rows of
-/// B at a time against every row of A: A (the activations, small) stays in
-/// L1 while B (the weights) streams through once per call, not once per row
-/// of A.
-RNNC_MULTIVERSION
-void dotForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
-             int64_t K) {
-  int64_t k8 = K / 8 * 8;
+// combine(x, y): lanes [0, L/2) hold the sums of adjacent lane pairs of x,
+// lanes [L/2, L) those of y. log2(L) rounds over L vectors leave one vector
+// whose lane j is the full sum of vector j.
+RNNC_INLINE V4 combine(V4 x, V4 y) {
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7);
+}
+RNNC_INLINE V8 combine(V8 x, V8 y) {
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+RNNC_INLINE V16 combine(V16 x, V16 y) {
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                 22, 24, 26, 28, 30) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21,
+                                 23, 25, 27, 29, 31);
+}
+
+/// out[j] = sum of the lanes of v[j], j < L.
+template <class Cfg>
+RNNC_INLINE void reduceGroup(typename Cfg::V *v, float *out) {
+#pragma GCC unroll 16
+  for (int n = Cfg::L; n > 1; n /= 2)
+#pragma GCC unroll 16
+    for (int i = 0; i < n / 2; ++i)
+      v[i] = combine(v[2 * i], v[2 * i + 1]);
+  store(out, v[0]);
+}
+
+template <class Cfg> RNNC_INLINE float hsum(typename Cfg::V v) {
+  float s = 0;
+#pragma GCC unroll 16
+  for (int i = 0; i < Cfg::L; ++i)
+    s += v[i];
+  return s;
+}
+
+//===-- Axpy form ----------------------------------------------------------===//
+
+/// C[R, NR] (=|+=) A'[R, kc] * B'[kc, NR], A'(r,k) = a[r*sam + k*sak],
+/// B'(k,j) = b[k*ldb + j], C(r,j) = c[r*ldc + j].
+template <class Cfg, int R>
+RNNC_INLINE void axpyTile(const float *a, int64_t sam, int64_t sak,
+                          const float *b, int64_t ldb, float *c, int64_t ldc,
+                          int64_t kc, bool accumulate) {
+  using V = typename Cfg::V;
+  constexpr int L = Cfg::L, NV = Cfg::NRV;
+  V s[R][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j)
+      s[r][j] = accumulate ? load<V>(c + r * ldc + j * L) : V{};
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *bk = b + k * ldb;
+    const float *ak = a + k * sak;
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j)
+      bv[j] = load<V>(bk + j * L);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      V av = V{} + ak[r * sam];
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j)
+        s[r][j] += av * bv[j];
+    }
+  }
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j)
+      store(c + r * ldc + j * L, s[r][j]);
+}
+
+/// axpyTile with the row count chosen at run time (rows = 1..R).
+template <class Cfg, int R>
+RNNC_INLINE void axpyTileRows(int rows, const float *a, int64_t sam,
+                              int64_t sak, const float *b, int64_t ldb,
+                              float *c, int64_t ldc, int64_t kc,
+                              bool accumulate) {
+  if constexpr (R == 1) {
+    axpyTile<Cfg, 1>(a, sam, sak, b, ldb, c, ldc, kc, accumulate);
+  } else {
+    if (rows == R)
+      axpyTile<Cfg, R>(a, sam, sak, b, ldb, c, ldc, kc, accumulate);
+    else
+      axpyTileRows<Cfg, R - 1>(rows, a, sam, sak, b, ldb, c, ldc, kc,
+                               accumulate);
+  }
+}
+
+/// C[M,N] = A'[M,K] * B'[K,N] with A'(m,k) = A[m*sam + k*sak] and
+/// B'(k,n) = B[k*ldb + n]; C row-major, ldc = N.
+template <class Cfg>
+RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
+                          const float *B, int64_t ldb, float *C, int64_t M,
+                          int64_t N, int64_t K) {
+  constexpr int MR = Cfg::MR, NR = Cfg::NRV * Cfg::L;
+  static_assert(MR <= kMaxMR && NR <= kMaxNR && Cfg::KC <= kMaxKC);
+  const int64_t nFull = N / NR * NR;
+  const int64_t nTail = N - nFull;
+  // The column tail: op(B) columns nFull..N copied into a zero-padded
+  // KC x NR panel, and the C rows through a stack tile.
+  alignas(64) float panel[kMaxKC * kMaxNR];
+  alignas(64) float tile[kMaxMR * kMaxNR] = {};
+  for (int64_t k0 = 0; k0 < K; k0 += Cfg::KC) {
+    const int64_t kc = std::min<int64_t>(Cfg::KC, K - k0);
+    const bool acc = k0 > 0;
+    if (nTail) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float *src = B + (k0 + k) * ldb + nFull;
+        float *dst = panel + k * NR;
+        for (int j = 0; j < NR; ++j)
+          dst[j] = j < nTail ? src[j] : 0.0f;
+      }
+    }
+    for (int64_t m0 = 0; m0 < M; m0 += Cfg::MC) {
+      const int64_t mEnd = std::min(M, m0 + Cfg::MC);
+      for (int64_t n = 0; n < nFull; n += NR) {
+        const float *b = B + k0 * ldb + n;
+        for (int64_t m = m0; m < mEnd; m += MR) {
+          int rows = (int)std::min<int64_t>(MR, mEnd - m);
+          axpyTileRows<Cfg, MR>(rows, A + m * sam + k0 * sak, sam, sak, b,
+                                ldb, C + m * N + n, N, kc, acc);
+        }
+      }
+      if (nTail) {
+        for (int64_t m = m0; m < mEnd; m += MR) {
+          int rows = (int)std::min<int64_t>(MR, mEnd - m);
+          float *c = C + m * N + nFull;
+          if (acc)
+            for (int r = 0; r < rows; ++r)
+              std::memcpy(tile + r * NR, c + r * N, sizeof(float) * nTail);
+          axpyTileRows<Cfg, MR>(rows, A + m * sam + k0 * sak, sam, sak, panel,
+                                NR, tile, NR, kc, acc);
+          for (int r = 0; r < rows; ++r)
+            std::memcpy(c + r * N, tile + r * NR, sizeof(float) * nTail);
+        }
+      }
+    }
+  }
+}
+
+//===-- Dot form -----------------------------------------------------------===//
+
+/// C[R,S] = A[R,K] * B[S,K]^T, rows lda / ldb apart, C rows ldc apart.
+template <class Cfg, int R, int S>
+RNNC_INLINE void dotTile(const float *a, int64_t lda, const float *b,
+                         int64_t ldb, float *c, int64_t ldc, int64_t K) {
+  using V = typename Cfg::V;
+  constexpr int L = Cfg::L;
+  V s[R * S];
+#pragma GCC unroll 16
+  for (int i = 0; i < R * S; ++i)
+    s[i] = V{};
+  const int64_t kv = K / L * L;
+  for (int64_t k = 0; k < kv; k += L) {
+    V av[R];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+      av[r] = load<V>(a + r * lda + k);
+#pragma GCC unroll 16
+    for (int j = 0; j < S; ++j) {
+      V bv = load<V>(b + j * ldb + k);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r)
+        s[r * S + j] += av[r] * bv;
+    }
+  }
+  float out[R * S];
+  if constexpr ((R * S) % L == 0) {
+#pragma GCC unroll 4
+    for (int g = 0; g < R * S; g += L)
+      reduceGroup<Cfg>(s + g, out + g);
+  } else {
+#pragma GCC unroll 16
+    for (int i = 0; i < R * S; ++i)
+      out[i] = hsum<Cfg>(s[i]);
+  }
+  if (kv < K) {
+    for (int r = 0; r < R; ++r)
+      for (int j = 0; j < S; ++j) {
+        float t = 0;
+        for (int64_t k = kv; k < K; ++k)
+          t += a[r * lda + k] * b[j * ldb + k];
+        out[r * S + j] += t;
+      }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 16
+    for (int j = 0; j < S; ++j)
+      c[r * ldc + j] = out[r * S + j];
+}
+
+/// R rows of C = A * B^T: S columns at a time, the rest one by one.
+template <class Cfg, int R, int S>
+RNNC_INLINE void dotRowBlock(const float *a, const float *B, float *c,
+                             int64_t N, int64_t K) {
   int64_t n = 0;
-  for (; n + 4 <= N; n += 4) {
-    const float *b0 = B + n * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
-    for (int64_t m = 0; m < M; ++m) {
-      const float *a = A + m * K;
-      V8 s0 = {}, s1 = {}, s2 = {}, s3 = {};
-      for (int64_t k = 0; k < k8; k += 8) {
-        V8 av = load8(a + k);
-        s0 += av * load8(b0 + k);
-        s1 += av * load8(b1 + k);
-        s2 += av * load8(b2 + k);
-        s3 += av * load8(b3 + k);
-      }
-      float t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
-      for (int64_t k = k8; k < K; ++k) {
-        t0 += a[k] * b0[k];
-        t1 += a[k] * b1[k];
-        t2 += a[k] * b2[k];
-        t3 += a[k] * b3[k];
-      }
-      float *c = C + m * N + n;
-      c[0] = t0;
-      c[1] = t1;
-      c[2] = t2;
-      c[3] = t3;
-    }
+  for (; n + S <= N; n += S)
+    dotTile<Cfg, R, S>(a, K, B + n * K, K, c + n, N, K);
+  for (; n < N; ++n)
+    dotTile<Cfg, R, 1>(a, K, B + n * K, K, c + n, N, K);
+}
+
+template <class Cfg, int R>
+RNNC_INLINE void dotRows(int rows, const float *a, const float *B, float *c,
+                         int64_t N, int64_t K) {
+  if constexpr (R == 1) {
+    dotRowBlock<Cfg, 1, Cfg::DS1>(a, B, c, N, K);
+  } else {
+    if (rows == R)
+      dotRowBlock<Cfg, R, Cfg::DS>(a, B, c, N, K);
+    else
+      dotRows<Cfg, R - 1>(rows, a, B, c, N, K);
   }
-  for (; n < N; ++n) {
-    const float *bn = B + n * K;
-    for (int64_t m = 0; m < M; ++m) {
-      const float *a = A + m * K;
-      V8 s = {};
-      for (int64_t k = 0; k < k8; k += 8)
-        s += load8(a + k) * load8(bn + k);
-      float t = hsum(s);
-      for (int64_t k = k8; k < K; ++k)
-        t += a[k] * bn[k];
-      C[m * N + n] = t;
+}
+
+/// C[M,N] = A[M,K] * B[N,K]^T.
+template <class Cfg>
+RNNC_INLINE void dotForm(const float *A, const float *B, float *C, int64_t M,
+                         int64_t N, int64_t K) {
+  for (int64_t m = 0; m < M; m += Cfg::DR) {
+    int rows = (int)std::min<int64_t>(Cfg::DR, M - m);
+    dotRows<Cfg, Cfg::DR>(rows, A + m * K, B, C + m * N, N, K);
+  }
+}
+
+//===-- Driver -------------------------------------------------------------===//
+
+struct Call {
+  const float *A, *B;
+  float *C;
+  int64_t batch, M, N, K;
+  bool transA, transB;
+  int64_t strideA, strideB, strideC;
+  Form form;
+};
+
+/// A thread's scratch for packing op(B): grown, never shrunk, so that the
+/// per-step calls of a training loop allocate nothing after the first.
+/// Not inlined into the ISA entry points: std::vector code stays baseline.
+__attribute__((noinline)) float *packBuffer(int64_t floats) {
+  thread_local std::vector<float> buf;
+  if ((int64_t)buf.size() < floats)
+    buf.resize(floats);
+  return buf.data();
+}
+
+/// P[k*N + n] = B[n*K + k]: op(B) of a transposed B made row-contiguous.
+/// Sixteen rows of B at a time, so the writes are 64-byte runs and the
+/// sixteen read streams are sequential.
+RNNC_INLINE void packTransposed(const float *B, float *P, int64_t N,
+                                int64_t K) {
+  constexpr int64_t W = 16;
+  int64_t n0 = 0;
+  for (; n0 + W <= N; n0 += W)
+    for (int64_t k = 0; k < K; ++k)
+#pragma GCC unroll 16
+      for (int64_t j = 0; j < W; ++j)
+        P[k * N + n0 + j] = B[(n0 + j) * K + k];
+  for (; n0 < N; ++n0)
+    for (int64_t k = 0; k < K; ++k)
+      P[k * N + n0] = B[n0 * K + k];
+}
+
+/// Dot pays no packing but a reduction per tile; packing op(B) costs about
+/// one pass over B, which the Axpy kernel earns back once M is a few tiles
+/// tall. The crossover was measured with bench/GemmBench.cpp.
+template <class Cfg> RNNC_INLINE bool useDot(const Call &c) {
+  if (!c.transB || c.transA || c.K < Cfg::L)
+    return false;
+  if (c.form != Form::Auto)
+    return c.form == Form::Dot;
+  return c.M <= 64;
+}
+
+template <class Cfg> RNNC_INLINE void run(const Call &c) {
+  const int64_t M = c.M, N = c.N, K = c.K;
+  if (M == 0 || N == 0)
+    return;
+  const int64_t sam = c.transA ? 1 : K, sak = c.transA ? M : 1;
+  const bool dot = useDot<Cfg>(c);
+  const bool pack = c.transB && !dot;
+  float *P = pack ? packBuffer(K * N) : nullptr;
+  for (int64_t b = 0; b < c.batch; ++b) {
+    const float *a = c.A + b * c.strideA, *bb = c.B + b * c.strideB;
+    float *out = c.C + b * c.strideC;
+    if (K == 0) {
+      std::memset(out, 0, sizeof(float) * M * N);
+    } else if (dot) {
+      dotForm<Cfg>(a, bb, out, M, N, K);
+    } else if (pack) {
+      if (b == 0 || c.strideB != 0)
+        packTransposed(bb, P, N, K);
+      axpyForm<Cfg>(a, sam, sak, P, N, out, M, N, K);
+    } else {
+      axpyForm<Cfg>(a, sam, sak, bb, N, out, M, N, K);
     }
   }
 }
 
-/// The general case: op(A)(m,k) = A[m*sam + k*sak], op(B)(k,n) likewise.
-void stridedForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
-                 int64_t K, int64_t sam, int64_t sak, int64_t sbk,
-                 int64_t sbn) {
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t n = 0; n < N; ++n) {
-      float s = 0;
-      for (int64_t k = 0; k < K; ++k)
-        s += A[m * sam + k * sak] * B[k * sbk + n * sbn];
-      C[m * N + n] = s;
-    }
+void runGeneric(const Call &c) { run<GenericCfg>(c); }
+#if RNNC_GEMM_X86
+RNNC_TARGET_AVX2 void runAvx2(const Call &c) { run<Avx2Cfg>(c); }
+RNNC_TARGET_AVX512 void runAvx512(const Call &c) { run<Avx512Cfg>(c); }
+#endif
+
+using RunFn = void (*)(const Call &);
+
+RunFn runFor(Isa isa) {
+  switch (isa) {
+#if RNNC_GEMM_X86
+  case Isa::Avx512:
+    return runAvx512;
+  case Isa::Avx2:
+    return runAvx2;
+#endif
+  default:
+    return runGeneric;
+  }
 }
 
 } // namespace
+
+bool isaSupported(Isa isa) {
+  switch (isa) {
+  case Isa::Generic:
+    return true;
+#if RNNC_GEMM_X86
+  case Isa::Avx2:
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  case Isa::Avx512:
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512vl") &&
+           __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  default:
+    return false;
+  }
+}
+
+Isa defaultIsa() {
+#if RNNC_GEMM_X86
+  __builtin_cpu_init(); // may run before the CPU-model constructor
+#endif
+  if (isaSupported(Isa::Avx512))
+    return Isa::Avx512;
+  if (isaSupported(Isa::Avx2))
+    return Isa::Avx2;
+  return Isa::Generic;
+}
+
+void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
+            int64_t batch, int64_t M, int64_t N, int64_t K, bool transA,
+            bool transB, int64_t strideA, int64_t strideB, int64_t strideC) {
+  runFor(isa)(Call{A, B, C, batch, M, N, K, transA, transB, strideA, strideB,
+                   strideC, form});
+}
+
+} // namespace rnnc::gemm
 
 extern "C" void rnnc_matmul(const float *A, const float *B, float *C,
                             int64_t batch, int64_t M, int64_t N, int64_t K,
                             int32_t transA, int32_t transB, int64_t strideA,
                             int64_t strideB, int64_t strideC) {
-  int64_t sam = transA ? 1 : K, sak = transA ? M : 1;
-  for (int64_t b = 0; b < batch; ++b) {
-    const float *a = A + b * strideA, *bb = B + b * strideB;
-    float *c = C + b * strideC;
-    if (K == 0) {
-      std::memset(c, 0, sizeof(float) * M * N);
-    } else if (!transB) {
-      rowsForm(a, bb, c, M, N, K, sam, sak);
-    } else if (!transA) {
-      dotForm(a, bb, c, M, N, K);
-    } else {
-      stridedForm(a, bb, c, M, N, K, sam, sak, /*sbk=*/1, /*sbn=*/K);
-    }
-  }
+  using namespace rnnc::gemm;
+  // Chosen on the first call (a function-local static: no dependence on the
+  // order of static initializers).
+  static const RunFn defaultRun = runFor(defaultIsa());
+  defaultRun(Call{A, B, C, batch, M, N, K, transA != 0, transB != 0, strideA,
+                  strideB, strideC, Form::Auto});
 }

@@ -1,0 +1,46 @@
+//===- runtime/Gemm.h - Variants of the GEMM behind rnnc_matmul -*- C++ -*-===//
+//
+// rnnc_matmul (runtime/KernelABI.h) picks an instruction set once, at load
+// time, and a loop form per call. Tests and the GEMM benchmark call the
+// variants here directly, so that every instruction set this CPU supports
+// and every loop form is checked against a reference on the same machine,
+// not only the one the dispatcher would choose.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_RUNTIME_GEMM_H
+#define RNNC_RUNTIME_GEMM_H
+
+#include <cstdint>
+
+namespace rnnc::gemm {
+
+/// Instruction sets the kernels are compiled for. Generic is whatever the
+/// library was built for (SSE2 on a plain x86-64 build).
+enum class Isa { Generic, Avx2, Avx512 };
+
+/// How C = op(A) * op(B) is computed:
+///   - Axpy: a register-blocked micro-kernel (MR rows x NR columns of C in
+///     registers, one broadcast of op(A) times one NR-wide row of op(B) per
+///     k). op(B) rows must be contiguous, so a transposed B is first packed
+///     into a [K,N] scratch buffer; op(A) is read in place by strides.
+///   - Dot: for A * B^T with both operands K-contiguous (x @ W^T), tiles of
+///     dot products summed in vector lanes, no packing at all.
+///   - Auto: what rnnc_matmul does (Dot for small M, Axpy otherwise).
+enum class Form { Auto, Axpy, Dot };
+
+/// True when this CPU can run `isa`.
+bool isaSupported(Isa isa);
+
+/// The instruction set rnnc_matmul uses on this CPU.
+Isa defaultIsa();
+
+/// rnnc_matmul with the instruction set and loop form fixed. A Form that
+/// does not apply to the transposes (Dot without transB, or with transA)
+/// falls back to Axpy. `isa` must be supported.
+void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
+            int64_t batch, int64_t M, int64_t N, int64_t K, bool transA,
+            bool transB, int64_t strideA, int64_t strideB, int64_t strideC);
+
+} // namespace rnnc::gemm
+
+#endif // RNNC_RUNTIME_GEMM_H

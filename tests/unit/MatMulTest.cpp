@@ -1,0 +1,214 @@
+//===- tests/unit/MatMulTest.cpp - rnnc_matmul against a reference --------===//
+//
+// Every instruction set this CPU supports and every loop form of the GEMM
+// (runtime/Gemm.h), plus rnnc_matmul itself, against a double-precision
+// triple loop written here. Shapes cover 1, odd sizes, the micro-kernel's
+// MR/NR/KC remainders, K = 0 and 1, all four transposes, batches with
+// padded strides and strideB = 0, and the char-LM's products.
+//
+// Tolerance: each C element is a sum of K products, each rounded once in
+// f32 (or fused), and the sum is accumulated in f32 in some order; the
+// classic bound is |c - c_ref| <= gamma_K * sum_k |a_k||b_k| with
+// gamma_K ~ K * 2^-24. We allow (K + 2) * 2^-24 * sum|a||b| (the +2 covers
+// the product rounding and the final store), which is the bound itself, not
+// a loose multiple of it.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Gemm.h"
+#include "runtime/KernelABI.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace rnnc::gemm;
+
+namespace {
+
+struct Shape {
+  int64_t batch, M, N, K;
+  bool transA, transB;
+  bool shareB = false; // strideB = 0
+  int64_t pad = 0;     // extra elements between batch items
+};
+
+std::string describe(const Shape &s) {
+  return "batch=" + std::to_string(s.batch) + " M=" + std::to_string(s.M) +
+         " N=" + std::to_string(s.N) + " K=" + std::to_string(s.K) +
+         " tA=" + std::to_string(s.transA) + " tB=" + std::to_string(s.transB) +
+         " shareB=" + std::to_string(s.shareB) +
+         " pad=" + std::to_string(s.pad);
+}
+
+const char *isaName(Isa isa) {
+  switch (isa) {
+  case Isa::Generic:
+    return "generic";
+  case Isa::Avx2:
+    return "avx2";
+  case Isa::Avx512:
+    return "avx512";
+  }
+  return "?";
+}
+
+const char *formName(Form form) {
+  switch (form) {
+  case Form::Auto:
+    return "auto";
+  case Form::Axpy:
+    return "axpy";
+  case Form::Dot:
+    return "dot";
+  }
+  return "?";
+}
+
+/// Random data of shape `s`, the double-precision reference and its bound
+/// computed once; then every supported ISA x form, and rnnc_matmul itself,
+/// checked on every element of C, including that the padding between batch
+/// items of C is left alone.
+void checkAll(const Shape &s, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const int64_t sizeA = s.M * s.K, sizeB = s.K * s.N, sizeC = s.M * s.N;
+  const int64_t strideA = sizeA + s.pad, strideC = sizeC + s.pad;
+  const int64_t strideB = s.shareB ? 0 : sizeB + s.pad;
+  std::vector<float> A(std::max<int64_t>(1, s.batch * strideA));
+  std::vector<float> B(
+      std::max<int64_t>(1, s.shareB ? sizeB : s.batch * strideB));
+  for (float &x : A)
+    x = dist(rng);
+  for (float &x : B)
+    x = dist(rng);
+
+  std::vector<double> ref(s.batch * sizeC), tol(s.batch * sizeC);
+  for (int64_t b = 0; b < s.batch; ++b) {
+    const float *a = A.data() + b * strideA, *bb = B.data() + b * strideB;
+    for (int64_t m = 0; m < s.M; ++m)
+      for (int64_t n = 0; n < s.N; ++n) {
+        double sum = 0, mag = 0;
+        for (int64_t k = 0; k < s.K; ++k) {
+          double x = s.transA ? a[k * s.M + m] : a[m * s.K + k];
+          double y = s.transB ? bb[n * s.K + k] : bb[k * s.N + n];
+          sum += x * y;
+          mag += std::fabs(x * y);
+        }
+        ref[b * sizeC + m * s.N + n] = sum;
+        tol[b * sizeC + m * s.N + n] =
+            (double)(s.K + 2) * std::ldexp(1.0, -24) * mag;
+      }
+  }
+
+  const float sentinel = 12345.0f;
+  auto verify = [&](const std::vector<float> &C, const std::string &what) {
+    int failures = 0;
+    for (int64_t b = 0; b < s.batch; ++b) {
+      const float *c = C.data() + b * strideC;
+      for (int64_t i = 0; i < sizeC; ++i) {
+        double want = ref[b * sizeC + i], got = c[i];
+        if (!(std::fabs(got - want) <= tol[b * sizeC + i]) && ++failures <= 5)
+          ADD_FAILURE() << what << " " << describe(s) << " b=" << b
+                        << " m=" << i / s.N << " n=" << i % s.N << ": got "
+                        << got << ", want " << want << " (tol "
+                        << tol[b * sizeC + i] << ")";
+      }
+      for (int64_t i = sizeC; i < strideC && b + 1 < s.batch; ++i)
+        if (c[i] != sentinel && ++failures <= 5)
+          ADD_FAILURE() << what << " " << describe(s)
+                        << ": wrote the padding after batch item " << b;
+    }
+  };
+
+  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (!isaSupported(isa))
+      continue;
+    for (Form form : {Form::Auto, Form::Axpy, Form::Dot}) {
+      std::vector<float> C(std::max<int64_t>(1, s.batch * strideC), sentinel);
+      matmul(isa, form, A.data(), B.data(), C.data(), s.batch, s.M, s.N, s.K,
+             s.transA, s.transB, strideA, strideB, strideC);
+      verify(C, std::string(isaName(isa)) + "/" + formName(form));
+    }
+  }
+  std::vector<float> C(std::max<int64_t>(1, s.batch * strideC), sentinel);
+  rnnc_matmul(A.data(), B.data(), C.data(), s.batch, s.M, s.N, s.K, s.transA,
+              s.transB, strideA, strideB, strideC);
+  verify(C, "rnnc_matmul");
+}
+
+TEST(MatMulTest, EdgeSizesAllTransposes) {
+  // Sizes around every MR (4, 6, 8), NR (8, 16, 32) and vector width.
+  const int64_t sizes[] = {1, 2, 3, 5, 7, 8, 9, 17, 33};
+  unsigned seed = 1;
+  for (int t = 0; t < 4; ++t)
+    for (int64_t M : sizes)
+      for (int64_t N : {1, 7, 16, 31, 33, 65})
+        for (int64_t K : {1, 3, 16, 17})
+          checkAll({1, M, N, K, (t & 1) != 0, (t & 2) != 0}, seed++);
+}
+
+TEST(MatMulTest, KZeroOverwritesC) {
+  for (int t = 0; t < 4; ++t)
+    checkAll({2, 5, 7, 0, (t & 1) != 0, (t & 2) != 0}, 7);
+}
+
+TEST(MatMulTest, EmptyMOrN) {
+  for (int t = 0; t < 4; ++t) {
+    checkAll({1, 0, 7, 5, (t & 1) != 0, (t & 2) != 0}, 8);
+    checkAll({1, 7, 0, 5, (t & 1) != 0, (t & 2) != 0}, 9);
+  }
+}
+
+TEST(MatMulTest, KBlockRemainders) {
+  // K across the KC blocks (128 and 256): the second and third passes
+  // accumulate into C, full panels and the column tail alike.
+  for (int t = 0; t < 4; ++t)
+    for (int64_t K : {127, 128, 129, 255, 257, 600})
+      checkAll({1, 13, 45, K, (t & 1) != 0, (t & 2) != 0}, (unsigned)K + t);
+}
+
+TEST(MatMulTest, MBlockRemainders) {
+  // M across the MC blocks (120 and 128).
+  checkAll({1, 250, 40, 20, false, false}, 11);
+  checkAll({1, 250, 40, 20, true, true}, 12);
+  checkAll({1, 129, 33, 64, false, true}, 13);
+}
+
+TEST(MatMulTest, BatchedStridesAndSharedB) {
+  for (int t = 0; t < 4; ++t) {
+    checkAll({3, 9, 17, 11, (t & 1) != 0, (t & 2) != 0, false, 5}, 20 + t);
+    checkAll({4, 9, 17, 11, (t & 1) != 0, (t & 2) != 0, true, 3}, 30 + t);
+    checkAll({5, 70, 33, 40, (t & 1) != 0, (t & 2) != 0, true, 0}, 40 + t);
+  }
+}
+
+TEST(MatMulTest, RandomShapes) {
+  std::mt19937 rng(2024);
+  std::uniform_int_distribution<int64_t> dim(1, 70), bat(1, 3), pad(0, 4);
+  for (int i = 0; i < 60; ++i) {
+    Shape s{bat(rng), dim(rng), dim(rng), dim(rng), (rng() & 1) != 0,
+            (rng() & 1) != 0, (rng() & 1) != 0, pad(rng)};
+    checkAll(s, 100 + i);
+  }
+}
+
+TEST(MatMulTest, CharLmShapes) {
+  // forward x @ W^T (I = 64, 256; 4H = 1024), B = 32 and 1
+  checkAll({1, 32, 1024, 64, false, true}, 50);
+  checkAll({1, 32, 1024, 256, false, true}, 51);
+  checkAll({1, 1, 1024, 256, false, true}, 52);
+  // backward dz @ W, weight gradient dz^T @ x (K = B = 32)
+  checkAll({1, 32, 256, 1024, false, false}, 53);
+  checkAll({1, 1024, 256, 32, true, false}, 54);
+  // logits over T*B rows and their gradients
+  checkAll({1, 2048, 65, 256, false, true}, 55);
+  checkAll({1, 2048, 256, 65, false, false}, 56);
+  checkAll({1, 65, 256, 2048, true, false}, 57);
+  // embedding gradient per time step: one_hot^T @ dy, batched
+  checkAll({8, 65, 64, 32, true, false}, 58);
+}
+
+} // namespace
