@@ -12,9 +12,9 @@
 //     through strides (a transposed A just swaps them), which matters when
 //     K = 32: packing A would cost as much as the product. op(B) rows must
 //     be contiguous: B itself, or for transB a [K,N] copy packed once per
-//     call (once per batch when strideB = 0). Blocking over K (KC) keeps the
-//     KC x NR panel of op(B) in L1 while it meets every row block of A, and
-//     over M (MC) keeps the A rows in L2 for tall products. Column tails
+//     call (once per batch when strideB = 0). Blocking over K and N keeps a
+//     KC x NC slab of op(B) in L2 while each MR x KC sliver of A, in L1,
+//     sweeps it, writing C a row block at a time. Column tails
 //     (N % NR) go through a zero-padded panel and a C tile on the stack, so
 //     the micro-kernel has no masked path.
 //   - Dot, for A * B^T with neither packed (x @ W^T with few rows): tiles of
@@ -61,17 +61,17 @@ typedef float V16 __attribute__((vector_size(64)));
 struct Avx512Cfg {
   using V = V16;
   static constexpr int L = 16, MR = 8, NRV = 2, DR = 4, DS = 4, DS1 = 16;
-  static constexpr int64_t KC = 128, MC = 128;
+  static constexpr int64_t KC = 128, SlabFloats = 128 * 1024;
 };
 struct Avx2Cfg {
   using V = V8;
   static constexpr int L = 8, MR = 6, NRV = 2, DR = 2, DS = 4, DS1 = 8;
-  static constexpr int64_t KC = 256, MC = 120;
+  static constexpr int64_t KC = 256, SlabFloats = 64 * 1024;
 };
 struct GenericCfg {
   using V = V4;
   static constexpr int L = 4, MR = 4, NRV = 2, DR = 2, DS = 2, DS1 = 4;
-  static constexpr int64_t KC = 256, MC = 128;
+  static constexpr int64_t KC = 256, SlabFloats = 32 * 1024;
 };
 
 constexpr int kMaxNR = 32;
@@ -179,12 +179,32 @@ RNNC_INLINE void axpyTileRows(int rows, const float *a, int64_t sam,
   }
 }
 
-/// C[M,N] = A'[M,K] * B'[K,N] with A'(m,k) = A[m*sam + k*sak] and
-/// B'(k,n) = B[k*ldb + n]; C row-major, ldc = N.
+/// P[k*N + n] = Bt[n*K + k0 + k], k < kc: rows k0.. of op(B) for a
+/// transposed B, made row-contiguous. Sixteen rows of Bt at a time, so the
+/// writes are 64-byte runs and the sixteen read streams are sequential.
+RNNC_INLINE void packTransposed(const float *Bt, float *P, int64_t N,
+                                int64_t K, int64_t k0, int64_t kc) {
+  constexpr int64_t W = 16;
+  int64_t n0 = 0;
+  for (; n0 + W <= N; n0 += W)
+    for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 16
+      for (int64_t j = 0; j < W; ++j)
+        P[k * N + n0 + j] = Bt[(n0 + j) * K + k0 + k];
+  for (; n0 < N; ++n0)
+    for (int64_t k = 0; k < kc; ++k)
+      P[k * N + n0] = Bt[n0 * K + k0 + k];
+}
+
+/// C[M,N] = A'[M,K] * B'[K,N] with A'(m,k) = A[m*sam + k*sak]; C row-major,
+/// ldc = N. Either B'(k,n) = B[k*ldb + n], or (P non-null) B is stored
+/// transposed, [N,K], and each KC-row chunk of B' is packed into P just
+/// before use, so that it is still in L2 when the micro-kernel reads it.
+/// keepPack: P already holds B' (a shared B when K fits one chunk).
 template <class Cfg>
 RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
                           const float *B, int64_t ldb, float *C, int64_t M,
-                          int64_t N, int64_t K) {
+                          int64_t N, int64_t K, float *P, bool keepPack) {
   constexpr int MR = Cfg::MR, NR = Cfg::NRV * Cfg::L;
   static_assert(MR <= kMaxMR && NR <= kMaxNR && Cfg::KC <= kMaxKC);
   const int64_t nFull = N / NR * NR;
@@ -196,33 +216,43 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
   for (int64_t k0 = 0; k0 < K; k0 += Cfg::KC) {
     const int64_t kc = std::min<int64_t>(Cfg::KC, K - k0);
     const bool acc = k0 > 0;
+    const float *Bk = B + k0 * ldb; // row k0 of op(B), rows ldb apart
+    int64_t ldbk = ldb;
+    if (P) {
+      if (!keepPack || K > Cfg::KC)
+        packTransposed(B, P, N, K, k0, kc);
+      Bk = P;
+      ldbk = N;
+    }
     if (nTail) {
       for (int64_t k = 0; k < kc; ++k) {
-        const float *src = B + (k0 + k) * ldb + nFull;
+        const float *src = Bk + k * ldbk + nFull;
         float *dst = panel + k * NR;
         for (int j = 0; j < NR; ++j)
           dst[j] = j < nTail ? src[j] : 0.0f;
       }
     }
-    for (int64_t m0 = 0; m0 < M; m0 += Cfg::MC) {
-      const int64_t mEnd = std::min(M, m0 + Cfg::MC);
-      for (int64_t n = 0; n < nFull; n += NR) {
-        const float *b = B + k0 * ldb + n;
-        for (int64_t m = m0; m < mEnd; m += MR) {
-          int rows = (int)std::min<int64_t>(MR, mEnd - m);
-          axpyTileRows<Cfg, MR>(rows, A + m * sam + k0 * sak, sam, sak, b,
-                                ldb, C + m * N + n, N, kc, acc);
-        }
-      }
-      if (nTail) {
-        for (int64_t m = m0; m < mEnd; m += MR) {
-          int rows = (int)std::min<int64_t>(MR, mEnd - m);
+    // The KC x NC slab of op(B) stays in L2 while each MR-row tile of A
+    // (in L1) sweeps it; C is then written row-block by row-block, never
+    // down a column (rows of C 4 KiB apart alias in L1 and the TLB).
+    const int64_t nc =
+        std::max<int64_t>(NR, Cfg::SlabFloats / kc / NR * NR);
+    for (int64_t n0 = 0; n0 < N; n0 += nc) {
+      const int64_t nEnd = std::min(nFull, n0 + nc);
+      const bool doTail = nTail && n0 + nc >= N;
+      for (int64_t m = 0; m < M; m += MR) {
+        const int rows = (int)std::min<int64_t>(MR, M - m);
+        const float *a = A + m * sam + k0 * sak;
+        for (int64_t n = n0; n < nEnd; n += NR)
+          axpyTileRows<Cfg, MR>(rows, a, sam, sak, Bk + n, ldbk,
+                                C + m * N + n, N, kc, acc);
+        if (doTail) {
           float *c = C + m * N + nFull;
           if (acc)
             for (int r = 0; r < rows; ++r)
               std::memcpy(tile + r * NR, c + r * N, sizeof(float) * nTail);
-          axpyTileRows<Cfg, MR>(rows, A + m * sam + k0 * sak, sam, sak, panel,
-                                NR, tile, NR, kc, acc);
+          axpyTileRows<Cfg, MR>(rows, a, sam, sak, panel, NR, tile, NR, kc,
+                                acc);
           for (int r = 0; r < rows; ++r)
             std::memcpy(c + r * N, tile + r * NR, sizeof(float) * nTail);
         }
@@ -338,32 +368,19 @@ __attribute__((noinline)) float *packBuffer(int64_t floats) {
   return buf.data();
 }
 
-/// P[k*N + n] = B[n*K + k]: op(B) of a transposed B made row-contiguous.
-/// Sixteen rows of B at a time, so the writes are 64-byte runs and the
-/// sixteen read streams are sequential.
-RNNC_INLINE void packTransposed(const float *B, float *P, int64_t N,
-                                int64_t K) {
-  constexpr int64_t W = 16;
-  int64_t n0 = 0;
-  for (; n0 + W <= N; n0 += W)
-    for (int64_t k = 0; k < K; ++k)
-#pragma GCC unroll 16
-      for (int64_t j = 0; j < W; ++j)
-        P[k * N + n0 + j] = B[(n0 + j) * K + k];
-  for (; n0 < N; ++n0)
-    for (int64_t k = 0; k < K; ++k)
-      P[k * N + n0] = B[n0 * K + k];
-}
-
-/// Dot pays no packing but a reduction per tile; packing op(B) costs about
-/// one pass over B, which the Axpy kernel earns back once M is a few tiles
-/// tall. The crossover was measured with bench/GemmBench.cpp.
+/// Dot pays no packing but a shuffle-tree reduction per tile, which K/L
+/// vector steps must amortize; Axpy pays for packing a transposed B (a
+/// K x N write and re-read, out of L2 for 4H x 256 weights) in proportion
+/// to N*K, amortized over M. Measured with bench/GemmBench.cpp on the
+/// char-LM shapes: Dot wins for M = 1, for M = 32 with K = 256 and for
+/// narrow outputs (the 65 logits, where Axpy's 32-wide panels waste a
+/// third), Axpy for K = 64 and for tall, wide products.
 template <class Cfg> RNNC_INLINE bool useDot(const Call &c) {
   if (!c.transB || c.transA || c.K < Cfg::L)
     return false;
   if (c.form != Form::Auto)
     return c.form == Form::Dot;
-  return c.M <= 64;
+  return c.M < 8 || (c.K >= 128 && (c.M <= 64 || c.N < 128));
 }
 
 template <class Cfg> RNNC_INLINE void run(const Call &c) {
@@ -373,7 +390,7 @@ template <class Cfg> RNNC_INLINE void run(const Call &c) {
   const int64_t sam = c.transA ? 1 : K, sak = c.transA ? M : 1;
   const bool dot = useDot<Cfg>(c);
   const bool pack = c.transB && !dot;
-  float *P = pack ? packBuffer(K * N) : nullptr;
+  float *P = pack ? packBuffer(std::min<int64_t>(K, Cfg::KC) * N) : nullptr;
   for (int64_t b = 0; b < c.batch; ++b) {
     const float *a = c.A + b * c.strideA, *bb = c.B + b * c.strideB;
     float *out = c.C + b * c.strideC;
@@ -382,11 +399,10 @@ template <class Cfg> RNNC_INLINE void run(const Call &c) {
     } else if (dot) {
       dotForm<Cfg>(a, bb, out, M, N, K);
     } else if (pack) {
-      if (b == 0 || c.strideB != 0)
-        packTransposed(bb, P, N, K);
-      axpyForm<Cfg>(a, sam, sak, P, N, out, M, N, K);
+      axpyForm<Cfg>(a, sam, sak, bb, K, out, M, N, K, P,
+                    /*keepPack=*/b > 0 && c.strideB == 0);
     } else {
-      axpyForm<Cfg>(a, sam, sak, bb, N, out, M, N, K);
+      axpyForm<Cfg>(a, sam, sak, bb, N, out, M, N, K, nullptr, false);
     }
   }
 }

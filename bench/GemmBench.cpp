@@ -1,0 +1,287 @@
+//===- bench/GemmBench.cpp - rnnc_matmul against its predecessor ----------===//
+//
+// Times the GEMM on the char-LM's products (2-layer LSTM, H = 256, 4H = 1024
+// gate rows, E = 64, V = 65, B = 32, T = 64) and prints, per shape, the
+// median microseconds per call and GFLOP/s of the previous rnnc_matmul (kept
+// below verbatim as `oldMatmul`), of the new one, and of each of the new
+// kernel's loop forms (runtime/Gemm.h), plus new/old speedup. The kernels run
+// interleaved, rep by rep, so that load from other processes on a shared
+// machine hits them alike; medians, not means, for the same reason.
+//
+//   rnnc-bench-gemm [--reps 15] [--ms 3]
+//
+// Each rep runs a kernel for about --ms milliseconds (the call count is
+// fixed per shape from a first timing, the same for every kernel).
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/Gemm.h"
+#include "runtime/KernelABI.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+//===-- The previous kernel (runtime/MatMul.cpp before the packed GEMM) ---===//
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&         \
+    defined(__linux__)
+#define OLD_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#define OLD_MULTIVERSION
+#endif
+
+namespace old {
+
+OLD_MULTIVERSION
+void rowsForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
+              int64_t K, int64_t sam, int64_t sak) {
+  std::memset(C, 0, sizeof(float) * M * N);
+  int64_t m = 0;
+  for (; m + 4 <= M; m += 4) {
+    float *c0 = C + m * N, *c1 = c0 + N, *c2 = c1 + N, *c3 = c2 + N;
+    for (int64_t k = 0; k < K; ++k) {
+      const float *b = B + k * N;
+      float a0 = A[m * sam + k * sak], a1 = A[(m + 1) * sam + k * sak];
+      float a2 = A[(m + 2) * sam + k * sak], a3 = A[(m + 3) * sam + k * sak];
+      for (int64_t n = 0; n < N; ++n) {
+        float bn = b[n];
+        c0[n] += a0 * bn;
+        c1[n] += a1 * bn;
+        c2[n] += a2 * bn;
+        c3[n] += a3 * bn;
+      }
+    }
+  }
+  for (; m < M; ++m) {
+    float *c = C + m * N;
+    for (int64_t k = 0; k < K; ++k) {
+      const float *b = B + k * N;
+      float a = A[m * sam + k * sak];
+      for (int64_t n = 0; n < N; ++n)
+        c[n] += a * b[n];
+    }
+  }
+}
+
+typedef float V8 __attribute__((vector_size(32)));
+
+__attribute__((always_inline)) inline V8 load8(const float *p) {
+  V8 v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+__attribute__((always_inline)) inline float hsum(V8 v) {
+  return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+OLD_MULTIVERSION
+void dotForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
+             int64_t K) {
+  int64_t k8 = K / 8 * 8;
+  int64_t n = 0;
+  for (; n + 4 <= N; n += 4) {
+    const float *b0 = B + n * K, *b1 = b0 + K, *b2 = b1 + K, *b3 = b2 + K;
+    for (int64_t m = 0; m < M; ++m) {
+      const float *a = A + m * K;
+      V8 s0 = {}, s1 = {}, s2 = {}, s3 = {};
+      for (int64_t k = 0; k < k8; k += 8) {
+        V8 av = load8(a + k);
+        s0 += av * load8(b0 + k);
+        s1 += av * load8(b1 + k);
+        s2 += av * load8(b2 + k);
+        s3 += av * load8(b3 + k);
+      }
+      float t0 = hsum(s0), t1 = hsum(s1), t2 = hsum(s2), t3 = hsum(s3);
+      for (int64_t k = k8; k < K; ++k) {
+        t0 += a[k] * b0[k];
+        t1 += a[k] * b1[k];
+        t2 += a[k] * b2[k];
+        t3 += a[k] * b3[k];
+      }
+      float *c = C + m * N + n;
+      c[0] = t0;
+      c[1] = t1;
+      c[2] = t2;
+      c[3] = t3;
+    }
+  }
+  for (; n < N; ++n) {
+    const float *bn = B + n * K;
+    for (int64_t m = 0; m < M; ++m) {
+      const float *a = A + m * K;
+      V8 s = {};
+      for (int64_t k = 0; k < k8; k += 8)
+        s += load8(a + k) * load8(bn + k);
+      float t = hsum(s);
+      for (int64_t k = k8; k < K; ++k)
+        t += a[k] * bn[k];
+      C[m * N + n] = t;
+    }
+  }
+}
+
+void stridedForm(const float *A, const float *B, float *C, int64_t M, int64_t N,
+                 int64_t K, int64_t sam, int64_t sak, int64_t sbk,
+                 int64_t sbn) {
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) {
+      float s = 0;
+      for (int64_t k = 0; k < K; ++k)
+        s += A[m * sam + k * sak] * B[k * sbk + n * sbn];
+      C[m * N + n] = s;
+    }
+}
+
+void matmul(const float *A, const float *B, float *C, int64_t batch, int64_t M,
+            int64_t N, int64_t K, int32_t transA, int32_t transB,
+            int64_t strideA, int64_t strideB, int64_t strideC) {
+  int64_t sam = transA ? 1 : K, sak = transA ? M : 1;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float *a = A + b * strideA, *bb = B + b * strideB;
+    float *c = C + b * strideC;
+    if (K == 0) {
+      std::memset(c, 0, sizeof(float) * M * N);
+    } else if (!transB) {
+      rowsForm(a, bb, c, M, N, K, sam, sak);
+    } else if (!transA) {
+      dotForm(a, bb, c, M, N, K);
+    } else {
+      stridedForm(a, bb, c, M, N, K, sam, sak, /*sbk=*/1, /*sbn=*/K);
+    }
+  }
+}
+
+} // namespace old
+
+//===-- Benchmark ----------------------------------------------------------===//
+
+namespace {
+
+struct Shape {
+  const char *name;
+  int64_t batch, M, N, K;
+  bool transA, transB;
+  bool shareB;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  int reps = 15;
+  double ms = 3;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--reps"))
+      reps = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--ms"))
+      ms = std::atof(argv[i + 1]);
+  }
+  using namespace rnnc::gemm;
+  const Shape shapes[] = {
+      {"fwd x@W^T  I=64  4H", 1, 32, 1024, 64, false, true, false},
+      {"fwd x@W^T  I=256 4H", 1, 32, 1024, 256, false, true, false},
+      {"fwd x@W^T  I=64  H", 1, 32, 256, 64, false, true, false},
+      {"fwd x@W^T  I=256 H", 1, 32, 256, 256, false, true, false},
+      {"fwd B=1    I=256 4H", 1, 1, 1024, 256, false, true, false},
+      {"proj T*B   I=64  4H", 1, 2048, 1024, 64, false, true, false},
+      {"bwd dz@W   I=256", 1, 32, 256, 1024, false, false, false},
+      {"bwd dz@W   I=64", 1, 32, 64, 1024, false, false, false},
+      {"dW dz^T@x  I=256", 1, 1024, 256, 32, true, false, false},
+      {"dW dz^T@x  I=64", 1, 1024, 64, 32, true, false, false},
+      {"logits T*B", 1, 2048, 65, 256, false, true, false},
+      {"logits/step", 1, 32, 65, 256, false, true, false},
+      {"dlogits@Wo", 1, 2048, 256, 65, false, false, false},
+      {"dWo dl^T@h", 1, 65, 256, 2048, true, false, false},
+      {"embed grad x64", 64, 65, 64, 32, true, false, false},
+      {"both trans", 1, 256, 256, 32, true, true, false},
+  };
+  struct Variant {
+    const char *name;
+    std::function<void(const Shape &, const float *, const float *, float *)>
+        fn;
+  };
+  auto call = [](Form form) {
+    return [form](const Shape &s, const float *A, const float *B, float *C) {
+      matmul(defaultIsa(), form, A, B, C, s.batch, s.M, s.N, s.K, s.transA,
+             s.transB, s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
+    };
+  };
+  std::vector<Variant> variants = {
+      {"old",
+       [](const Shape &s, const float *A, const float *B, float *C) {
+         old::matmul(A, B, C, s.batch, s.M, s.N, s.K, s.transA, s.transB,
+                     s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
+       }},
+      {"new",
+       [](const Shape &s, const float *A, const float *B, float *C) {
+         rnnc_matmul(A, B, C, s.batch, s.M, s.N, s.K, s.transA, s.transB,
+                     s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
+       }},
+      {"axpy", call(Form::Axpy)},
+      {"dot", call(Form::Dot)},
+  };
+  const char *isa[] = {"generic", "avx2", "avx512"};
+  std::printf("ISA %s; median of %d reps of ~%.1f ms; GFLOP/s = 2*M*N*K*batch "
+              "/ time\n",
+              isa[(int)defaultIsa()], reps, ms);
+  std::printf("%-20s %5s %5s %5s %5s %2s%2s | %9s %7s | %9s %7s | %7s | %7s "
+              "%7s | %6s\n",
+              "shape", "batch", "M", "N", "K", "tA", "tB", "old us", "GF/s",
+              "new us", "GF/s", "new/old", "axpyGF", "dotGF", "maxrel");
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (const Shape &s : shapes) {
+    std::vector<float> A(s.batch * s.M * s.K), B(s.batch * s.K * s.N);
+    for (float &x : A)
+      x = dist(rng);
+    for (float &x : B)
+      x = dist(rng);
+    std::vector<std::vector<float>> C(variants.size(),
+                                      std::vector<float>(s.batch * s.M * s.N));
+    // Calls per sample: enough for --ms with the old kernel.
+    auto t0 = Clock::now();
+    variants[0].fn(s, A.data(), B.data(), C[0].data());
+    double once = std::chrono::duration<double>(Clock::now() - t0).count();
+    int64_t calls = std::max<int64_t>(1, (int64_t)(ms * 1e-3 / once));
+    std::vector<std::vector<double>> us(variants.size());
+    for (int r = 0; r < reps; ++r)
+      for (size_t v = 0; v < variants.size(); ++v) {
+        auto start = Clock::now();
+        for (int64_t i = 0; i < calls; ++i)
+          variants[v].fn(s, A.data(), B.data(), C[v].data());
+        double t = std::chrono::duration<double>(Clock::now() - start).count();
+        us[v].push_back(t * 1e6 / calls);
+      }
+    // The new result against the old one, relative to the largest |C|.
+    double maxAbs = 0, maxDiff = 0;
+    for (size_t i = 0; i < C[0].size(); ++i) {
+      maxAbs = std::max(maxAbs, (double)std::fabs(C[0][i]));
+      maxDiff = std::max(maxDiff, (double)std::fabs(C[0][i] - C[1][i]));
+    }
+    double flop = 2.0 * s.batch * s.M * s.N * s.K;
+    auto gf = [&](size_t v) { return flop / median(us[v]) * 1e-3; };
+    std::printf("%-20s %5lld %5lld %5lld %5lld %2d%2d | %9.2f %7.2f | %9.2f "
+                "%7.2f | %6.2fx | %7.2f %7.2f | %6.0e\n",
+                s.name, (long long)s.batch, (long long)s.M, (long long)s.N,
+                (long long)s.K, s.transA, s.transB, median(us[0]), gf(0),
+                median(us[1]), gf(1), median(us[0]) / median(us[1]), gf(2),
+                gf(3), maxAbs > 0 ? maxDiff / maxAbs : 0.0);
+    std::fflush(stdout);
+  }
+  return 0;
+}
