@@ -43,6 +43,32 @@ Result<Checkpoint> readCheckpoint(const std::string &path) {
   return ck;
 }
 
+Result<CheckpointInfo> readCheckpointInfo(const std::string &path) {
+  auto file = readSafetensors(path);
+  if (!file)
+    return makeError(file.error());
+  CheckpointInfo info;
+  auto meta = [&](const char *key) {
+    auto it = file->metadata.find(key);
+    return it == file->metadata.end() ? std::string() : it->second;
+  };
+  info.model = meta(kMetaModel);
+  if (!meta(kMetaSizes).empty()) {
+    auto sizes = parseSizes(meta(kMetaSizes));
+    if (!sizes)
+      return makeError(path + ": " + sizes.error());
+    info.sizes = std::move(*sizes);
+  }
+  if (!meta(kMetaVocab).empty()) {
+    auto vocab = CharVocab::parse(meta(kMetaVocab));
+    if (!vocab)
+      return makeError(path + ": malformed vocabulary in its metadata: " +
+                       vocab.error());
+    info.vocab = std::move(*vocab);
+  }
+  return info;
+}
+
 std::string formatSizes(const std::map<std::string, int64_t> &sizes) {
   std::string s;
   for (const auto &[name, value] : sizes) {

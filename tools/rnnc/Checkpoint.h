@@ -16,9 +16,11 @@
 #include "runtime/ParameterStore.h"
 #include "runtime/Result.h"
 #include "runtime/Safetensors.h"
+#include "runtime/TextCorpus.h"
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace rnnc::driver {
@@ -53,6 +55,25 @@ Status writeCheckpoint(const std::string &path, const ParameterStore &params,
 /// Reads a checkpoint (any safetensors file: one without rnnc metadata has
 /// only params).
 Result<Checkpoint> readCheckpoint(const std::string &path);
+
+/// What a checkpoint's metadata says about rebuilding its model: the model
+/// name, the sizes it was compiled with, and for text models the character
+/// vocabulary (all empty for a plain safetensors file).
+struct CheckpointInfo {
+  std::string model;
+  std::map<std::string, int64_t> sizes;
+  std::optional<CharVocab> vocab;
+
+  /// Adds the recorded sizes to `sizes` where the user set none.
+  void adoptSizes(std::map<std::string, int64_t> &userSizes) const {
+    for (const auto &[k, v] : sizes)
+      userSizes.emplace(k, v);
+  }
+};
+
+/// Reads the metadata of the checkpoint at `path`; a malformed entry is an
+/// error naming the file.
+Result<CheckpointInfo> readCheckpointInfo(const std::string &path);
 
 /// "E=64,H=256,V=65" and back; a malformed string is an error naming it.
 std::string formatSizes(const std::map<std::string, int64_t> &sizes);

@@ -86,35 +86,13 @@ int runCompile(const std::vector<std::string> &args) {
   // for text, its character vocabulary: the header then maps ids to bytes.
   std::optional<CharVocab> vocab;
   if (!flag("weights").empty()) {
-    auto file = readSafetensors(flag("weights"));
-    if (!file) {
-      std::cerr << "rnnc compile: error: " << file.error() << "\n";
+    auto info = readCheckpointInfo(flag("weights"));
+    if (!info) {
+      std::cerr << "rnnc compile: error: " << info.error() << "\n";
       return kExitModelError;
     }
-    auto meta = [&](const char *key) {
-      auto it = file->metadata.find(key);
-      return it == file->metadata.end() ? std::string() : it->second;
-    };
-    if (!meta(kMetaSizes).empty()) {
-      auto sizes = parseSizes(meta(kMetaSizes));
-      if (!sizes) {
-        std::cerr << "rnnc compile: error: " << flag("weights") << ": "
-                  << sizes.error() << "\n";
-        return kExitModelError;
-      }
-      for (const auto &[k, v] : *sizes)
-        opts.sizes.emplace(k, v);
-    }
-    if (!meta(kMetaVocab).empty()) {
-      auto v = CharVocab::parse(meta(kMetaVocab));
-      if (!v) {
-        std::cerr << "rnnc compile: error: " << flag("weights")
-                  << ": malformed vocabulary in its metadata: " << v.error()
-                  << "\n";
-        return kExitModelError;
-      }
-      vocab = std::move(*v);
-    }
+    info->adoptSizes(opts.sizes);
+    vocab = info->vocab;
   }
   auto model = loadModel(opts, flag("model"));
   if (!model)

@@ -12,6 +12,7 @@
 // `rnnc init`: fresh weights from the model's initializers, as safetensors.
 //
 //===----------------------------------------------------------------------===//
+#include "tools/rnnc/Checkpoint.h"
 #include "tools/rnnc/Command.h"
 #include "tools/rnnc/LoadedModel.h"
 
@@ -133,6 +134,15 @@ int runRun(const std::vector<std::string> &argsIn) {
   int64_t seed = 0;
   if (!flag("seed").empty() && !parseIntFlag("run", "seed", flag("seed"), seed))
     return kExitUsage;
+  // A checkpoint from rnnc train records the sizes it was trained with.
+  if (!flag("weights").empty()) {
+    auto info = readCheckpointInfo(flag("weights"));
+    if (!info) {
+      std::cerr << "rnnc run: error: " << info.error() << "\n";
+      return kExitModelError;
+    }
+    info->adoptSizes(opts.sizes);
+  }
   auto model = loadModel(opts, flag("model"));
   if (!model)
     return kExitModelError;
