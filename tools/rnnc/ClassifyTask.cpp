@@ -254,18 +254,18 @@ public:
         if (!v || !(*v == vocab))
           return makeError("the checkpoint was trained on another vocabulary "
                            "or tokenization than " +
-                           path + "'s with this model's");
+                           path + " gives with this model");
       }
-      Status s = bind(sizes, input, vocab.size(), "vocabulary of", "tokens");
+      Status s = bind(sizes, input, vocab.size(), "distinct tokens");
       if (!s)
         return s;
     } else {
-      Status s = bind(sizes, input, all.features, "data's", "features");
+      Status s = bind(sizes, input, all.features, "features per step");
       if (!s)
         return s;
     }
     return bind(sizes, target, static_cast<int64_t>(classNames.size()),
-                "data's", "classes");
+                "classes");
   }
 
   Status attach(const frontend::ModelInfo &info, const ModelArgs &layout,
@@ -512,7 +512,7 @@ private:
   /// Binds the size parameter of `d`'s single dim to `value` (keeping a
   /// --set value that holds it).
   Status bind(std::map<std::string, int64_t> &sizes, const DeclaredData &d,
-              int64_t value, const char *what, const char *unitName) {
+              int64_t value, const char *unitName) {
     if (d.dimNames.size() != 1 || d.dimNames[0].empty())
       return Status::ok(); // a literal size; attach() checks it
     const std::string &name = d.dimNames[0];
@@ -523,10 +523,10 @@ private:
     }
     bool ok = d.isToken ? it->second >= value : it->second == value;
     if (!ok)
-      return makeError("the model's " + name + " = " +
-                       std::to_string(it->second) + " does not hold the " +
-                       what + " " + path + ": " + std::to_string(value) +
-                       " " + unitName);
+      return makeError(name + " = " + std::to_string(it->second) +
+                       (d.isToken ? " is too small for " : " does not match ") +
+                       path + ": it has " + std::to_string(value) + " " +
+                       unitName);
     return Status::ok();
   }
 
