@@ -8,8 +8,11 @@
 // interleaved, rep by rep, so that load from other processes on a shared
 // machine hits them alike; medians, not means, for the same reason.
 //
-//   rnnc-bench-gemm [--reps 15] [--ms 3]
+//   rnnc-bench-gemm [--reps 15] [--ms 3] [--isa generic|avx2|avx512]
 //
+// --isa times the new kernel compiled for that instruction set instead of
+// the one rnnc_matmul picks (e.g. avx2 on an AVX-512 machine, to see what a
+// Zen 3 would run).
 // Each rep runs a kernel for about --ms milliseconds (the call count is
 // fixed per shape from a first timing, the same for every kernel).
 //
@@ -183,15 +186,26 @@ double median(std::vector<double> v) {
 } // namespace
 
 int main(int argc, char **argv) {
+  using namespace rnnc::gemm;
   int reps = 15;
   double ms = 3;
+  static Isa isaChoice = defaultIsa();
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--reps"))
       reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--ms"))
       ms = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--isa")) {
+      std::string v = argv[i + 1];
+      isaChoice = v == "avx512" ? Isa::Avx512
+                  : v == "avx2" ? Isa::Avx2
+                                : Isa::Generic;
+      if (!isaSupported(isaChoice)) {
+        std::fprintf(stderr, "error: this CPU cannot run %s\n", v.c_str());
+        return 1;
+      }
+    }
   }
-  using namespace rnnc::gemm;
   const Shape shapes[] = {
       {"fwd x@W^T  I=64  4H", 1, 32, 1024, 64, false, true, false},
       {"fwd x@W^T  I=256 4H", 1, 32, 1024, 256, false, true, false},
@@ -217,7 +231,7 @@ int main(int argc, char **argv) {
   };
   auto call = [](Form form) {
     return [form](const Shape &s, const float *A, const float *B, float *C) {
-      matmul(defaultIsa(), form, A, B, C, s.batch, s.M, s.N, s.K, s.transA,
+      matmul(isaChoice, form, A, B, C, s.batch, s.M, s.N, s.K, s.transA,
              s.transB, s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
     };
   };
@@ -227,22 +241,19 @@ int main(int argc, char **argv) {
          old::matmul(A, B, C, s.batch, s.M, s.N, s.K, s.transA, s.transB,
                      s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
        }},
-      {"new",
-       [](const Shape &s, const float *A, const float *B, float *C) {
-         rnnc_matmul(A, B, C, s.batch, s.M, s.N, s.K, s.transA, s.transB,
-                     s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
-       }},
+      {"new", call(Form::Auto)},
       {"axpy", call(Form::Axpy)},
       {"dot", call(Form::Dot)},
+      {"swapped", call(Form::Swapped)},
   };
   const char *isa[] = {"generic", "avx2", "avx512"};
   std::printf("ISA %s; median of %d reps of ~%.1f ms; GFLOP/s = 2*M*N*K*batch "
               "/ time\n",
-              isa[(int)defaultIsa()], reps, ms);
+              isa[(int)isaChoice], reps, ms);
   std::printf("%-20s %5s %5s %5s %5s %2s%2s | %9s %7s | %9s %7s | %7s | %7s "
-              "%7s | %6s\n",
+              "%7s %7s | %6s\n",
               "shape", "batch", "M", "N", "K", "tA", "tB", "old us", "GF/s",
-              "new us", "GF/s", "new/old", "axpyGF", "dotGF", "maxrel");
+              "new us", "GF/s", "new/old", "axpyGF", "dotGF", "swapGF", "maxrel");
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (const Shape &s : shapes) {
@@ -276,11 +287,11 @@ int main(int argc, char **argv) {
     double flop = 2.0 * s.batch * s.M * s.N * s.K;
     auto gf = [&](size_t v) { return flop / median(us[v]) * 1e-3; };
     std::printf("%-20s %5lld %5lld %5lld %5lld %2d%2d | %9.2f %7.2f | %9.2f "
-                "%7.2f | %6.2fx | %7.2f %7.2f | %6.0e\n",
+                "%7.2f | %6.2fx | %7.2f %7.2f %7.2f | %6.0e\n",
                 s.name, (long long)s.batch, (long long)s.M, (long long)s.N,
                 (long long)s.K, s.transA, s.transB, median(us[0]), gf(0),
                 median(us[1]), gf(1), median(us[0]) / median(us[1]), gf(2),
-                gf(3), maxAbs > 0 ? maxDiff / maxAbs : 0.0);
+                gf(3), gf(4), maxAbs > 0 ? maxDiff / maxAbs : 0.0);
     std::fflush(stdout);
   }
   return 0;

@@ -25,8 +25,10 @@ enum class Isa { Generic, Avx2, Avx512 };
 ///     into a [K,N] scratch buffer; op(A) is read in place by strides.
 ///   - Dot: for A * B^T with both operands K-contiguous (x @ W^T), tiles of
 ///     dot products summed in vector lanes, no packing at all.
-///   - Auto: what rnnc_matmul does (Dot for small M, Axpy otherwise).
-enum class Form { Auto, Axpy, Dot };
+///   - Swapped: for A * B^T (A not transposed), C^T = B * A^T by the Axpy
+///     kernel, so that only A (few rows) is packed, then C^T is transposed.
+///   - Auto: what rnnc_matmul does (runtime/MatMul.cpp, plan()).
+enum class Form { Auto, Axpy, Dot, Swapped };
 
 /// True when this CPU can run `isa`.
 bool isaSupported(Isa isa);
@@ -35,8 +37,8 @@ bool isaSupported(Isa isa);
 Isa defaultIsa();
 
 /// rnnc_matmul with the instruction set and loop form fixed. A Form that
-/// does not apply to the transposes (Dot without transB, or with transA)
-/// falls back to Axpy. `isa` must be supported.
+/// does not apply to the transposes (Dot or Swapped without transB, or with
+/// transA) falls back to Axpy. `isa` must be supported.
 void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
             int64_t batch, int64_t M, int64_t N, int64_t K, bool transA,
             bool transB, int64_t strideA, int64_t strideB, int64_t strideC);

@@ -65,7 +65,7 @@ struct Avx512Cfg {
 };
 struct Avx2Cfg {
   using V = V8;
-  static constexpr int L = 8, MR = 6, NRV = 2, DR = 2, DS = 4, DS1 = 8;
+  static constexpr int L = 8, MR = 6, NRV = 2, DR = 4, DS = 2, DS1 = 8;
   static constexpr int64_t KC = 256, SlabFloats = 64 * 1024;
 };
 struct GenericCfg {
@@ -313,37 +313,47 @@ RNNC_INLINE void dotTile(const float *a, int64_t lda, const float *b,
       c[r * ldc + j] = out[r * S + j];
 }
 
-/// R rows of C = A * B^T: S columns at a time, the rest one by one.
+/// R rows of C = A * B^T over N columns (C rows ldc apart): S columns at a
+/// time, the rest one by one.
 template <class Cfg, int R, int S>
 RNNC_INLINE void dotRowBlock(const float *a, const float *B, float *c,
-                             int64_t N, int64_t K) {
+                             int64_t N, int64_t ldc, int64_t K) {
   int64_t n = 0;
   for (; n + S <= N; n += S)
-    dotTile<Cfg, R, S>(a, K, B + n * K, K, c + n, N, K);
+    dotTile<Cfg, R, S>(a, K, B + n * K, K, c + n, ldc, K);
   for (; n < N; ++n)
-    dotTile<Cfg, R, 1>(a, K, B + n * K, K, c + n, N, K);
+    dotTile<Cfg, R, 1>(a, K, B + n * K, K, c + n, ldc, K);
 }
 
 template <class Cfg, int R>
 RNNC_INLINE void dotRows(int rows, const float *a, const float *B, float *c,
-                         int64_t N, int64_t K) {
+                         int64_t N, int64_t ldc, int64_t K) {
   if constexpr (R == 1) {
-    dotRowBlock<Cfg, 1, Cfg::DS1>(a, B, c, N, K);
+    dotRowBlock<Cfg, 1, Cfg::DS1>(a, B, c, N, ldc, K);
   } else {
     if (rows == R)
-      dotRowBlock<Cfg, R, Cfg::DS>(a, B, c, N, K);
+      dotRowBlock<Cfg, R, Cfg::DS>(a, B, c, N, ldc, K);
     else
-      dotRows<Cfg, R - 1>(rows, a, B, c, N, K);
+      dotRows<Cfg, R - 1>(rows, a, B, c, N, ldc, K);
   }
 }
 
-/// C[M,N] = A[M,K] * B[N,K]^T.
+/// C[M,N] = A[M,K] * B[N,K]^T. B (the weights, 4H x I: up to 1 MiB) is
+/// taken in chunks of rows that fit L2, and every row tile of A (the
+/// activations, small) meets a chunk before the next one is read, so B
+/// streams from memory once per call rather than once per row tile.
 template <class Cfg>
 RNNC_INLINE void dotForm(const float *A, const float *B, float *C, int64_t M,
                          int64_t N, int64_t K) {
-  for (int64_t m = 0; m < M; m += Cfg::DR) {
-    int rows = (int)std::min<int64_t>(Cfg::DR, M - m);
-    dotRows<Cfg, Cfg::DR>(rows, A + m * K, B, C + m * N, N, K);
+  const int64_t chunk =
+      std::max<int64_t>(Cfg::DS1, Cfg::SlabFloats / K / Cfg::DS1 * Cfg::DS1);
+  for (int64_t n0 = 0; n0 < N; n0 += chunk) {
+    const int64_t nc = std::min(chunk, N - n0);
+    for (int64_t m = 0; m < M; m += Cfg::DR) {
+      int rows = (int)std::min<int64_t>(Cfg::DR, M - m);
+      dotRows<Cfg, Cfg::DR>(rows, A + m * K, B + n0 * K, C + m * N + n0, nc,
+                            N, K);
+    }
   }
 }
 
@@ -358,29 +368,64 @@ struct Call {
   Form form;
 };
 
-/// A thread's scratch for packing op(B): grown, never shrunk, so that the
-/// per-step calls of a training loop allocate nothing after the first.
-/// Not inlined into the ISA entry points: std::vector code stays baseline.
-__attribute__((noinline)) float *packBuffer(int64_t floats) {
-  thread_local std::vector<float> buf;
+/// A thread's scratch buffers (0: packed operand, 1: transposed result):
+/// grown, never shrunk, so that the per-step calls of a training loop
+/// allocate nothing after the first. Not inlined into the ISA entry points:
+/// std::vector code stays baseline.
+__attribute__((noinline)) float *scratch(int which, int64_t floats) {
+  thread_local std::vector<float> bufs[2];
+  std::vector<float> &buf = bufs[which];
   if ((int64_t)buf.size() < floats)
     buf.resize(floats);
   return buf.data();
 }
 
+/// How run() computes a product.
+enum class Plan { Dot, Axpy, AxpyPackB, Swapped };
+
 /// Dot pays no packing but a shuffle-tree reduction per tile, which K/L
-/// vector steps must amortize; Axpy pays for packing a transposed B (a
-/// K x N write and re-read, out of L2 for 4H x 256 weights) in proportion
-/// to N*K, amortized over M. Measured with bench/GemmBench.cpp on the
-/// char-LM shapes: Dot wins for M = 1, for M = 32 with K = 256 and for
-/// narrow outputs (the 65 logits, where Axpy's 32-wide panels waste a
-/// third), Axpy for K = 64 and for tall, wide products.
-template <class Cfg> RNNC_INLINE bool useDot(const Call &c) {
-  if (!c.transB || c.transA || c.K < Cfg::L)
-    return false;
-  if (c.form != Form::Auto)
-    return c.form == Form::Dot;
-  return c.M < 8 || (c.K >= 128 && (c.M <= 64 || c.N < 128));
+/// vector steps must amortize. Axpy on a transposed B pays for packing it
+/// (a K x N write and re-read, out of L1 for 4H x I weights) in proportion
+/// to N*K, amortized over M only. Swapped computes C^T = B * A^T with the
+/// Axpy kernel: the weights are read in place as the broadcast operand and
+/// only the small activations (M x K) are packed, at the price of
+/// transposing C (M x N) once at the end; it suits M of a few tiles up to
+/// about NR * 2. Measured with bench/GemmBench.cpp on the char-LM shapes.
+template <class Cfg> RNNC_INLINE Plan plan(const Call &c) {
+  if (!c.transB)
+    return Plan::Axpy;
+  const bool dotOk = !c.transA && c.K >= Cfg::L;
+  const bool swapOk = !c.transA;
+  switch (c.form) {
+  case Form::Dot:
+    return dotOk ? Plan::Dot : Plan::AxpyPackB;
+  case Form::Axpy:
+    return Plan::AxpyPackB;
+  case Form::Swapped:
+    return swapOk ? Plan::Swapped : Plan::AxpyPackB;
+  case Form::Auto:
+    break;
+  }
+  if (dotOk && c.M < 8)
+    return Plan::Dot;
+  if (swapOk && c.M <= 64)
+    return Plan::Swapped;
+  if (dotOk && c.K >= 128 && c.N < 128)
+    return Plan::Dot;
+  return Plan::AxpyPackB;
+}
+
+/// D[n*M + m] -> C[m*N + n], 16 x 16 blocks so both sides stay in L1.
+RNNC_INLINE void transposeOut(const float *D, float *C, int64_t M,
+                              int64_t N) {
+  constexpr int64_t W = 16;
+  for (int64_t m0 = 0; m0 < M; m0 += W)
+    for (int64_t n0 = 0; n0 < N; n0 += W) {
+      const int64_t mEnd = std::min(M, m0 + W), nEnd = std::min(N, n0 + W);
+      for (int64_t m = m0; m < mEnd; ++m)
+        for (int64_t n = n0; n < nEnd; ++n)
+          C[m * N + n] = D[n * M + m];
+    }
 }
 
 template <class Cfg> RNNC_INLINE void run(const Call &c) {
@@ -388,21 +433,36 @@ template <class Cfg> RNNC_INLINE void run(const Call &c) {
   if (M == 0 || N == 0)
     return;
   const int64_t sam = c.transA ? 1 : K, sak = c.transA ? M : 1;
-  const bool dot = useDot<Cfg>(c);
-  const bool pack = c.transB && !dot;
-  float *P = pack ? packBuffer(std::min<int64_t>(K, Cfg::KC) * N) : nullptr;
+  const Plan p = K == 0 ? Plan::Axpy : plan<Cfg>(c);
+  const int64_t kc = std::min<int64_t>(K, Cfg::KC);
+  float *P = p == Plan::AxpyPackB ? scratch(0, kc * N)
+             : p == Plan::Swapped ? scratch(0, kc * M)
+                                  : nullptr;
+  float *D = p == Plan::Swapped ? scratch(1, N * M) : nullptr;
   for (int64_t b = 0; b < c.batch; ++b) {
     const float *a = c.A + b * c.strideA, *bb = c.B + b * c.strideB;
     float *out = c.C + b * c.strideC;
     if (K == 0) {
       std::memset(out, 0, sizeof(float) * M * N);
-    } else if (dot) {
+      continue;
+    }
+    switch (p) {
+    case Plan::Dot:
       dotForm<Cfg>(a, bb, out, M, N, K);
-    } else if (pack) {
+      break;
+    case Plan::Axpy:
+      axpyForm<Cfg>(a, sam, sak, bb, N, out, M, N, K, nullptr, false);
+      break;
+    case Plan::AxpyPackB:
       axpyForm<Cfg>(a, sam, sak, bb, K, out, M, N, K, P,
                     /*keepPack=*/b > 0 && c.strideB == 0);
-    } else {
-      axpyForm<Cfg>(a, sam, sak, bb, N, out, M, N, K, nullptr, false);
+      break;
+    case Plan::Swapped:
+      // D[N,M] = B[N,K] * A^T: B rows broadcast in place (sam = K,
+      // sak = 1), A [M,K] packed K-chunk by K-chunk into [kc, M].
+      axpyForm<Cfg>(bb, K, 1, a, K, D, N, M, K, P, /*keepPack=*/false);
+      transposeOut(D, out, M, N);
+      break;
     }
   }
 }

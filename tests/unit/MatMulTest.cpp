@@ -63,6 +63,8 @@ const char *formName(Form form) {
     return "axpy";
   case Form::Dot:
     return "dot";
+  case Form::Swapped:
+    return "swapped";
   }
   return "?";
 }
@@ -126,7 +128,7 @@ void checkAll(const Shape &s, unsigned seed) {
   for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
     if (!isaSupported(isa))
       continue;
-    for (Form form : {Form::Auto, Form::Axpy, Form::Dot}) {
+    for (Form form : {Form::Auto, Form::Axpy, Form::Dot, Form::Swapped}) {
       std::vector<float> C(std::max<int64_t>(1, s.batch * strideC), sentinel);
       matmul(isa, form, A.data(), B.data(), C.data(), s.batch, s.M, s.N, s.K,
              s.transA, s.transB, strideA, strideB, strideC);
