@@ -9,6 +9,7 @@
 // machine hits them alike; medians, not means, for the same reason.
 //
 //   rnnc-bench-gemm [--reps 15] [--ms 3] [--isa generic|avx2|avx512]
+//                   [--only SUBSTRING-OF-SHAPE-NAME]
 //
 // --isa times the new kernel compiled for that instruction set instead of
 // the one rnnc_matmul picks (e.g. avx2 on an AVX-512 machine, to see what a
@@ -190,11 +191,14 @@ int main(int argc, char **argv) {
   int reps = 15;
   double ms = 3;
   static Isa isaChoice = defaultIsa();
+  const char *only = nullptr;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--reps"))
       reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--ms"))
       ms = std::atof(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--only"))
+      only = argv[i + 1];
     else if (!std::strcmp(argv[i], "--isa")) {
       std::string v = argv[i + 1];
       isaChoice = v == "avx512" ? Isa::Avx512
@@ -257,6 +261,8 @@ int main(int argc, char **argv) {
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (const Shape &s : shapes) {
+    if (only && !std::strstr(s.name, only))
+      continue;
     std::vector<float> A(s.batch * s.M * s.K), B(s.batch * s.K * s.N);
     for (float &x : A)
       x = dist(rng);

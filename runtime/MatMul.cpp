@@ -179,57 +179,86 @@ RNNC_INLINE void axpyTileRows(int rows, const float *a, int64_t sam,
   }
 }
 
-/// P[k*N + n] = Bt[n*K + k0 + k], k < kc: rows k0.. of op(B) for a
-/// transposed B, made row-contiguous. Sixteen rows of Bt at a time, so the
-/// writes are 64-byte runs and the sixteen read streams are sequential.
-RNNC_INLINE void packTransposed(const float *Bt, float *P, int64_t N,
-                                int64_t K, int64_t k0, int64_t kc) {
-  constexpr int64_t W = 16;
-  int64_t n0 = 0;
-  for (; n0 + W <= N; n0 += W)
-    for (int64_t k = 0; k < kc; ++k)
-#pragma GCC unroll 16
-      for (int64_t j = 0; j < W; ++j)
-        P[k * N + n0 + j] = Bt[(n0 + j) * K + k0 + k];
-  for (; n0 < N; ++n0)
-    for (int64_t k = 0; k < kc; ++k)
-      P[k * N + n0] = Bt[n0 * K + k0 + k];
+/// How axpyForm reads op(B).
+enum class PackB {
+  None,       // in place: op(B)(k,n) = B[k*ldb + n]
+  Plain,      // the same, packed into panels first
+  Transposed, // B stored [N,K]: op(B)(k,n) = B[n*ldb + k], packed
+};
+
+/// Rows k0..k0+kc of op(B) packed panel by panel, GotoBLAS style: panel p
+/// is the kc x NR block of columns p*NR.., contiguous (P + p*kc*NR, rows NR
+/// apart) and zero-padded past N. The micro-kernel then walks memory
+/// sequentially; reading op(B) in place, its rows N floats apart (4 KiB for
+/// 1024 columns) fall in a few L1 sets and evict each other.
+template <int NR>
+RNNC_INLINE void packPanels(const float *B, int64_t ldb, bool transposed,
+                            float *P, int64_t N, int64_t k0, int64_t kc) {
+  for (int64_t n0 = 0; n0 < N; n0 += NR) {
+    float *dst = P + n0 * kc; // (n0 / NR) * kc * NR
+    const int64_t w = std::min<int64_t>(NR, N - n0);
+    if (!transposed) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float *src = B + (k0 + k) * ldb + n0;
+        if (w == NR) {
+          std::memcpy(dst + k * NR, src, sizeof(float) * NR);
+        } else {
+          for (int64_t j = 0; j < NR; ++j)
+            dst[k * NR + j] = j < w ? src[j] : 0.0f;
+        }
+      }
+    } else if (w == NR) {
+      // NR rows of B read side by side, each sequentially along k.
+      for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 32
+        for (int64_t j = 0; j < NR; ++j)
+          dst[k * NR + j] = B[(n0 + j) * ldb + k0 + k];
+    } else {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t j = 0; j < NR; ++j)
+          dst[k * NR + j] = j < w ? B[(n0 + j) * ldb + k0 + k] : 0.0f;
+    }
+  }
 }
 
-/// C[M,N] = A'[M,K] * B'[K,N] with A'(m,k) = A[m*sam + k*sak]; C row-major,
-/// ldc = N. Either B'(k,n) = B[k*ldb + n], or (P non-null) B is stored
-/// transposed, [N,K], and each KC-row chunk of B' is packed into P just
-/// before use, so that it is still in L2 when the micro-kernel reads it.
-/// keepPack: P already holds B' (a shared B when K fits one chunk).
+/// C[M,N] = A'[M,K] * op(B)[K,N] with A'(m,k) = A[m*sam + k*sak]; C
+/// row-major, ldc = N. For PackB::Plain / Transposed each KC-row chunk of
+/// op(B) is packed into P (KC x N rounded up to NR) just before use, so it
+/// is still in L2 when the micro-kernel reads it. keepPack: P already holds
+/// op(B) (a B shared across the batch that fits one chunk).
 template <class Cfg>
 RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
-                          const float *B, int64_t ldb, float *C, int64_t M,
-                          int64_t N, int64_t K, float *P, bool keepPack) {
+                          const float *B, int64_t ldb, PackB pack, float *C,
+                          int64_t M, int64_t N, int64_t K, float *P,
+                          bool keepPack) {
   constexpr int MR = Cfg::MR, NR = Cfg::NRV * Cfg::L;
   static_assert(MR <= kMaxMR && NR <= kMaxNR && Cfg::KC <= kMaxKC);
   const int64_t nFull = N / NR * NR;
   const int64_t nTail = N - nFull;
-  // The column tail: op(B) columns nFull..N copied into a zero-padded
-  // KC x NR panel, and the C rows through a stack tile.
+  // The column tail: unpacked, op(B) columns nFull..N are copied into a
+  // zero-padded KC x NR panel (packed, the last panel is padded already);
+  // C goes through a stack tile.
   alignas(64) float panel[kMaxKC * kMaxNR];
   alignas(64) float tile[kMaxMR * kMaxNR] = {};
   for (int64_t k0 = 0; k0 < K; k0 += Cfg::KC) {
     const int64_t kc = std::min<int64_t>(Cfg::KC, K - k0);
     const bool acc = k0 > 0;
-    const float *Bk = B + k0 * ldb; // row k0 of op(B), rows ldb apart
-    int64_t ldbk = ldb;
-    if (P) {
-      if (!keepPack || K > Cfg::KC)
-        packTransposed(B, P, N, K, k0, kc);
-      Bk = P;
-      ldbk = N;
-    }
-    if (nTail) {
+    const bool packed = pack != PackB::None;
+    if (packed && !(keepPack && K <= Cfg::KC))
+      packPanels<NR>(B, ldb, pack == PackB::Transposed, P, N, k0, kc);
+    // Panel n (a multiple of NR) of op(B) and its row distance.
+    auto panelAt = [&](int64_t n) {
+      return packed ? P + n * kc : B + k0 * ldb + n;
+    };
+    const int64_t ldp = packed ? NR : ldb;
+    const float *tailPanel = panel;
+    if (nTail && packed) {
+      tailPanel = panelAt(nFull);
+    } else if (nTail) {
       for (int64_t k = 0; k < kc; ++k) {
-        const float *src = Bk + k * ldbk + nFull;
-        float *dst = panel + k * NR;
+        const float *src = B + (k0 + k) * ldb + nFull;
         for (int j = 0; j < NR; ++j)
-          dst[j] = j < nTail ? src[j] : 0.0f;
+          panel[k * NR + j] = j < nTail ? src[j] : 0.0f;
       }
     }
     // The KC x NC slab of op(B) stays in L2 while each MR-row tile of A
@@ -244,15 +273,15 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
         const int rows = (int)std::min<int64_t>(MR, M - m);
         const float *a = A + m * sam + k0 * sak;
         for (int64_t n = n0; n < nEnd; n += NR)
-          axpyTileRows<Cfg, MR>(rows, a, sam, sak, Bk + n, ldbk,
+          axpyTileRows<Cfg, MR>(rows, a, sam, sak, panelAt(n), ldp,
                                 C + m * N + n, N, kc, acc);
         if (doTail) {
           float *c = C + m * N + nFull;
           if (acc)
             for (int r = 0; r < rows; ++r)
               std::memcpy(tile + r * NR, c + r * N, sizeof(float) * nTail);
-          axpyTileRows<Cfg, MR>(rows, a, sam, sak, panel, NR, tile, NR, kc,
-                                acc);
+          axpyTileRows<Cfg, MR>(rows, a, sam, sak, tailPanel, NR, tile, NR,
+                                kc, acc);
           for (int r = 0; r < rows; ++r)
             std::memcpy(c + r * N, tile + r * NR, sizeof(float) * nTail);
         }
@@ -383,6 +412,7 @@ __attribute__((noinline)) float *scratch(int which, int64_t floats) {
 /// How run() computes a product.
 enum class Plan { Dot, Axpy, AxpyPackB, Swapped };
 
+
 /// Dot pays no packing but a shuffle-tree reduction per tile, which K/L
 /// vector steps must amortize. Axpy on a transposed B pays for packing it
 /// (a K x N write and re-read, out of L1 for 4H x I weights) in proportion
@@ -392,8 +422,10 @@ enum class Plan { Dot, Axpy, AxpyPackB, Swapped };
 /// transposing C (M x N) once at the end; it suits M of a few tiles up to
 /// about NR * 2. Measured with bench/GemmBench.cpp on the char-LM shapes.
 template <class Cfg> RNNC_INLINE Plan plan(const Call &c) {
+  // op(B) in place is fine while few row tiles of A reuse it; past that,
+  // packing (one copy of K x N) pays for itself.
   if (!c.transB)
-    return Plan::Axpy;
+    return c.M > 64 ? Plan::AxpyPackB : Plan::Axpy;
   const bool dotOk = !c.transA && c.K >= Cfg::L;
   const bool swapOk = !c.transA;
   switch (c.form) {
@@ -435,8 +467,10 @@ template <class Cfg> RNNC_INLINE void run(const Call &c) {
   const int64_t sam = c.transA ? 1 : K, sak = c.transA ? M : 1;
   const Plan p = K == 0 ? Plan::Axpy : plan<Cfg>(c);
   const int64_t kc = std::min<int64_t>(K, Cfg::KC);
-  float *P = p == Plan::AxpyPackB ? scratch(0, kc * N)
-             : p == Plan::Swapped ? scratch(0, kc * M)
+  constexpr int64_t NR = Cfg::NRV * Cfg::L;
+  auto padded = [](int64_t n) { return (n + NR - 1) / NR * NR; };
+  float *P = p == Plan::AxpyPackB ? scratch(0, kc * padded(N))
+             : p == Plan::Swapped ? scratch(0, kc * padded(M))
                                   : nullptr;
   float *D = p == Plan::Swapped ? scratch(1, N * M) : nullptr;
   for (int64_t b = 0; b < c.batch; ++b) {
@@ -451,16 +485,19 @@ template <class Cfg> RNNC_INLINE void run(const Call &c) {
       dotForm<Cfg>(a, bb, out, M, N, K);
       break;
     case Plan::Axpy:
-      axpyForm<Cfg>(a, sam, sak, bb, N, out, M, N, K, nullptr, false);
+      axpyForm<Cfg>(a, sam, sak, bb, N, PackB::None, out, M, N, K, nullptr,
+                    false);
       break;
     case Plan::AxpyPackB:
-      axpyForm<Cfg>(a, sam, sak, bb, K, out, M, N, K, P,
-                    /*keepPack=*/b > 0 && c.strideB == 0);
+      axpyForm<Cfg>(a, sam, sak, bb, c.transB ? K : N,
+                    c.transB ? PackB::Transposed : PackB::Plain, out, M, N, K,
+                    P, /*keepPack=*/b > 0 && c.strideB == 0);
       break;
     case Plan::Swapped:
       // D[N,M] = B[N,K] * A^T: B rows broadcast in place (sam = K,
       // sak = 1), A [M,K] packed K-chunk by K-chunk into [kc, M].
-      axpyForm<Cfg>(bb, K, 1, a, K, D, N, M, K, P, /*keepPack=*/false);
+      axpyForm<Cfg>(bb, K, 1, a, K, PackB::Transposed, D, N, M, K, P,
+                    /*keepPack=*/false);
       transposeOut(D, out, M, N);
       break;
     }
