@@ -6,7 +6,8 @@
 // below verbatim as `oldMatmul`), of the new one, and of each of the new
 // kernel's loop forms (runtime/Gemm.h), plus new/old speedup. The kernels run
 // interleaved, rep by rep, so that load from other processes on a shared
-// machine hits them alike; medians, not means, for the same reason.
+// machine hits them alike; medians, not means, for the same reason; and
+// thread CPU time, not wall time, so that preemption is not counted.
 //
 //   rnnc-bench-gemm [--reps 15] [--ms 3] [--isa generic|avx2|avx512]
 //                   [--only SUBSTRING-OF-SHAPE-NAME]
@@ -22,7 +23,7 @@
 #include "runtime/KernelABI.h"
 
 #include <algorithm>
-#include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -176,7 +177,14 @@ struct Shape {
   bool shareB;
 };
 
-using Clock = std::chrono::steady_clock;
+/// Seconds of CPU time this thread has run: on a shared, overloaded
+/// machine wall time also counts the slices other processes ran in (a 7 ms
+/// call is preempted more often than not), CPU time does not.
+double cpuSeconds() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -271,17 +279,17 @@ int main(int argc, char **argv) {
     std::vector<std::vector<float>> C(variants.size(),
                                       std::vector<float>(s.batch * s.M * s.N));
     // Calls per sample: enough for --ms with the old kernel.
-    auto t0 = Clock::now();
+    double t0 = cpuSeconds();
     variants[0].fn(s, A.data(), B.data(), C[0].data());
-    double once = std::chrono::duration<double>(Clock::now() - t0).count();
+    double once = cpuSeconds() - t0;
     int64_t calls = std::max<int64_t>(1, (int64_t)(ms * 1e-3 / once));
     std::vector<std::vector<double>> us(variants.size());
     for (int r = 0; r < reps; ++r)
       for (size_t v = 0; v < variants.size(); ++v) {
-        auto start = Clock::now();
+        double start = cpuSeconds();
         for (int64_t i = 0; i < calls; ++i)
           variants[v].fn(s, A.data(), B.data(), C[v].data());
-        double t = std::chrono::duration<double>(Clock::now() - start).count();
+        double t = cpuSeconds() - start;
         us[v].push_back(t * 1e6 / calls);
       }
     // The new result against the old one, relative to the largest |C|.
