@@ -316,6 +316,8 @@ llvm::Error FunctionLowering::lowerOp(const ir::Operation &op) {
     return lowerSoftmax(op);
   case OpKind::Embed:
     return lowerEmbed(op);
+  case OpKind::EmbedGrad:
+    return lowerEmbedGrad(op);
   case OpKind::OneHot:
     return lowerOneHot(op);
   case OpKind::LengthMask:

@@ -125,6 +125,7 @@ private:
   llvm::Error lowerReduce(const ir::Operation &op);
   llvm::Error lowerSoftmax(const ir::Operation &op);
   llvm::Error lowerEmbed(const ir::Operation &op);
+  llvm::Error lowerEmbedGrad(const ir::Operation &op);
   llvm::Error lowerOneHot(const ir::Operation &op);
   llvm::Error lowerLengthMask(const ir::Operation &op);
   llvm::Error lowerCrossEntropy(const ir::Operation &op);

@@ -1,4 +1,4 @@
-//===- codegen/LowerTokens.cpp - embed, one_hot and length_mask -----------===//
+//===- codegen/LowerTokens.cpp - embed(_grad), one_hot, length_mask -------===//
 //
 // The ops that read data as indices. A bad index is a run-time error reported
 // through rnnc_report_error (runtime/KernelABI.h), never an out-of-bounds
@@ -23,6 +23,32 @@ llvm::Error FunctionLowering::lowerEmbed(const ir::Operation &op) {
     id = b.CreateSelect(ok, id, i64(0));
     copy(DType::F32, elemPtr(DType::F32, out.data, b.CreateMul(k, width)),
          elemPtr(DType::F32, table.data, b.CreateMul(id, width)), width);
+  });
+  return llvm::Error::success();
+}
+
+llvm::Error FunctionLowering::lowerEmbedGrad(const ir::Operation &op) {
+  // The scatter-add that embed's adjoint is: out[ids[k], :] += dy[k, :]. An
+  // id outside [0, rows) adds nothing (the forward embed has reported it).
+  const Buffer &ids = bufferOf(op.operand(0));
+  const Buffer &dy = bufferOf(op.operand(1));
+  const Buffer &out = define(op.result(0));
+  llvm::Value *rows = out.dims[0], *width = out.dims[1];
+  fill(DType::F32, out.data, f32(0.0), product(out.dims));
+  emitLoop(product(ids.dims), "embedgrad", [&](llvm::Value *k) {
+    llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
+    llvm::Value *ok =
+        b.CreateAnd(b.CreateICmpSGE(id, i64(0)), b.CreateICmpSLT(id, rows));
+    emitIf(ok, [&] {
+      llvm::Value *src = b.CreateMul(k, width), *dst = b.CreateMul(id, width);
+      emitLoop(width, "embedgrad.j", [&](llvm::Value *j) {
+        llvm::Value *at = b.CreateAdd(dst, j);
+        store(DType::F32,
+              b.CreateFAdd(load(DType::F32, out.data, at),
+                           load(DType::F32, dy.data, b.CreateAdd(src, j))),
+              out.data, at);
+      });
+    });
   });
   return llvm::Error::success();
 }

@@ -219,6 +219,8 @@ Result<Tensors> Interpreter::compute(const Operation &op,
     return runSoftmax(args);
   case OpKind::Embed:
     return runEmbed(args);
+  case OpKind::EmbedGrad:
+    return runEmbedGrad(args);
   case OpKind::OneHot:
     return runOneHot(args);
   case OpKind::LengthMask:

@@ -71,6 +71,7 @@ Result<Tensors> runShapeOp(const KernelArgs &a); // concat .. transpose
 Result<Tensors> runReduce(const KernelArgs &a);
 Result<Tensors> runSoftmax(const KernelArgs &a); // softmax, log_softmax
 Result<Tensors> runEmbed(const KernelArgs &a);
+Result<Tensors> runEmbedGrad(const KernelArgs &a);
 Result<Tensors> runOneHot(const KernelArgs &a);
 Result<Tensors> runLengthMask(const KernelArgs &a);
 Result<Tensors> runCrossEntropy(const KernelArgs &a);

@@ -1,7 +1,8 @@
 //===- ir/InterpreterReductions.cpp - Reductions, tokens, masks, losses ---===//
 //
 // The interpreter's kernels that sum over data or read it as indices:
-// reduce_*, softmax/log_softmax, embed, one_hot, length_mask and the losses.
+// reduce_*, softmax/log_softmax, embed, embed_grad, one_hot, length_mask and the
+// losses.
 // Sums accumulate in double. Data-dependent problems (an id outside the
 // table, a target outside the vocabulary, a length outside [0, T]) are
 // returned as errors naming the offending value.
@@ -105,6 +106,24 @@ Result<Tensors> runEmbed(const KernelArgs &a) {
     for (int64_t j = 0; j < e; ++j)
       r.f32Vec()[k * e + j] = table.f32Vec()[id * e + j];
   }
+  return Tensors{std::move(r)};
+}
+
+Result<Tensors> runEmbedGrad(const KernelArgs &a) {
+  // Sums in double, as every reduction here, then rounds once.
+  const Tensor &ids = *a.in[0], &dy = *a.in[1];
+  int64_t v = a.op.getInt("rows"), e = a.outShapes[0][1];
+  std::vector<double> sum(static_cast<size_t>(v * e), 0.0);
+  for (size_t k = 0; k < ids.i32Vec().size(); ++k) {
+    int64_t id = ids.i32Vec()[k];
+    if (id < 0 || id >= v)
+      continue;
+    for (int64_t j = 0; j < e; ++j)
+      sum[id * e + j] += dy.f32Vec()[k * e + j];
+  }
+  Tensor r(DType::F32, a.outShapes[0]);
+  for (size_t i = 0; i < sum.size(); ++i)
+    r.f32Vec()[i] = static_cast<float>(sum[i]);
   return Tensors{std::move(r)};
 }
 

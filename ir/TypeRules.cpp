@@ -426,6 +426,24 @@ inferResultTypes(OpKind kind, const std::vector<TensorType> &in,
     r = one(TensorType(DType::F32, dims));
     break;
   }
+  case OpKind::EmbedGrad: {
+    int64_t rows = attrs.integer("rows", 0, true);
+    if (!attrs.problem.empty())
+      return fail(attrs.problem);
+    const TensorType &ids = in[0], &dy = in[1];
+    if (ids.dtype() != DType::I32)
+      return fail("ids must be i32, got " + ids.str());
+    std::vector<Dim> lead(dy.dims().begin(),
+                          dy.dims().end() - (dy.rank() > 0 ? 1 : 0));
+    if (dy.dtype() != DType::F32 || dy.rank() != ids.rank() + 1 ||
+        lead != ids.dims())
+      return fail("gradient must be f32[<ids dims>, E], got " + dy.str() +
+                  " for ids " + ids.str());
+    if (rows <= 0 || rows > (int64_t{1} << 32)) // the limit of a static dim
+      return fail("rows must be in [1, 2^32], got " + std::to_string(rows));
+    r = one(TensorType(DType::F32, {Dim::fixed(rows), dy.dim(dy.rank() - 1)}));
+    break;
+  }
   case OpKind::OneHot: {
     int64_t depth = attrs.integer("depth", 0, true);
     if (!attrs.problem.empty())

@@ -379,23 +379,17 @@ Status rule(AdjointContext &ctx, const Operation &op) {
   }
   // --- Tokens and losses ---
   case OpKind::Embed: {
-    // y[..., :] = table[ids[...], :]: dtable = one_hot(ids)^T @ dy, the
-    // leading dims of ids summed (a batched matmul, then a reduce_sum).
+    // y[p, :] = table[ids[p], :]: dtable[v, :] = sum of dy[p, :] over the
+    // positions p with ids[p] = v, a scatter-add (embed_grad): O(positions *
+    // E) work, where one_hot(ids)^T @ dy would be O(positions * V * E).
     if (!need(0))
       return Status::ok();
-    const TensorType &tt = x0->type();
-    Value *oh = oneHot(b, x(1), tt.dim(0).size);
-    if (!oh)
-      return acc(0, nullptr);
-    size_t r = op.operand(1)->type().rank();
-    Value *g;
-    if (r == 0) // a single id: the outer product one_hot [V,1] @ dy [1,E]
-      g = b.matmul(b.reshape(oh, {tt.dim(0).size, 1}),
-                   b.reshape(dy, {1, tt.dim(1).size}));
-    else
-      g = sumLeading(b, b.matmul(oh, dy, true, false), 2);
-    return acc(0, g);
+    Operation *g = b.create(OpKind::EmbedGrad, {x(1), dy},
+                            {{"rows", x0->type().dim(0).size}});
+    return acc(0, g ? g->result(0) : nullptr);
   }
+  case OpKind::EmbedGrad: // y = embed_grad(ids, g): dg = embed(dy, ids)
+    return acc(1, b.embed(dy, x(0)));
   case OpKind::CrossEntropy: {
     // L = sum_p m_p * nll_p / sum_p m_p (m = 1 unmasked):
     //   dlogits = dL * (softmax(logits) - one_hot(target)) * m / sum(m);
