@@ -335,6 +335,20 @@ TEST(AutodiffOps, Embed) {
   }
 }
 
+TEST(AutodiffOps, EmbedGrad) {
+  // embed_grad is linear in its gradient operand: d dy = embed(d out, ids).
+  GradCase c;
+  Value *ids = c.inputI(TensorType::i32({Dim::symbolic("T"), Dim::symbolic("B")}),
+                        {4, 2}, {3, 0, 4, 3, 1, 3, 2, 0});
+  Value *g = c.paramT(TensorType::f32({Dim::symbolic("T"), Dim::symbolic("B"),
+                                       Dim::fixed(3)}),
+                      {4, 2, 3});
+  Operation *op = c.b.create(OpKind::EmbedGrad, {ids, g}, {{"rows", int64_t{5}}});
+  ASSERT_TRUE(op) << c.b.firstError();
+  c.finish(c.b.tanh(op->result(0)), {5, 3});
+  EXPECT_TRUE(checkGradient(*c.fn, c.args));
+}
+
 TEST(AutodiffOps, CrossEntropy) {
   for (int variant = 0; variant < 3; ++variant) {
     SCOPED_TRACE(variant);
