@@ -239,6 +239,8 @@ public:
   }
 
   std::string unit() const override { return "step"; }
+  std::string lossLabel() const override { return "(normalized mse)"; }
+  bool lossInNats() const override { return false; }
 
   std::string describe() const override {
     std::string s = "series '" + columnName + "' of " + spec.path + ": " +

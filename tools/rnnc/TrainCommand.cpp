@@ -439,7 +439,7 @@ int train(const std::vector<std::string> &args) {
     rec.trainLoss = std::nan("");
     rec.valLoss = r->loss;
     rec.elapsedSec = elapsed();
-    log.validation(rec);
+    log.validation(rec, (*task)->lossLabel(), (*task)->lossInNats());
     lastVal = r->loss;
     return true;
   };
@@ -491,7 +491,17 @@ int train(const std::vector<std::string> &args) {
                 "); try a lower --lr or --clip");
       break;
     }
-    double lr = schedule->at((*optimizer)->baseLr(), rs.step, totalSteps);
+    // With only a time budget, schedules run over the steps the budget is
+    // expected to hold, estimated from the pace so far (so a cosine decays
+    // to its floor as the time runs out).
+    int64_t horizon = totalSteps;
+    if (horizon == 0 && plan.timeLimit > 0 && rs.step > firstStep) {
+      double frac = (elapsed() - runStart) / plan.timeLimit;
+      horizon = firstStep + static_cast<int64_t>(
+                                static_cast<double>(rs.step - firstStep) /
+                                std::max(frac, 1e-9));
+    }
+    double lr = schedule->at((*optimizer)->baseLr(), rs.step, horizon);
     std::vector<Tensor *> params;
     std::vector<const Tensor *> cgrads(grads.begin(), grads.end());
     for (size_t i = 0; i < model->params.size(); ++i)
@@ -547,7 +557,7 @@ int train(const std::vector<std::string> &args) {
      << " (" << static_cast<int64_t>(unitsDone / std::max(sec, 1e-9)) << " "
      << unit << "s/s)";
   if (std::isfinite(lastVal))
-    os << "; validation loss " << lastVal << " nats/" << unit;
+    os << "; validation loss " << lastVal << " " << (*task)->lossLabel();
   os << "\nrnnc train: wrote " << plan.output << ", " << plan.metrics << ", "
      << plan.plot;
   log.message(os.str());

@@ -81,17 +81,25 @@ void TrainLog::step(const StepRecord &r) {
   }
 }
 
-void TrainLog::validation(const StepRecord &r) {
+void TrainLog::validation(const StepRecord &r, const std::string &label,
+                          bool inNats) {
   if (!rows.empty() && rows.back().step == r.step)
     rows.back().valLoss = r.valLoss;
   else
     rows.push_back(r);
-  char buf[160];
-  std::snprintf(buf, sizeof buf,
-                "validation at step %lld: loss %.4f nats/token (%.4f "
-                "bits), elapsed %s",
-                static_cast<long long>(r.step), r.valLoss,
-                r.valLoss / std::log(2.0), formatDuration(r.elapsedSec).c_str());
+  char buf[200];
+  if (inNats)
+    std::snprintf(buf, sizeof buf,
+                  "validation at step %lld: loss %.4f %s (%.4f bits), "
+                  "elapsed %s",
+                  static_cast<long long>(r.step), r.valLoss, label.c_str(),
+                  r.valLoss / std::log(2.0),
+                  formatDuration(r.elapsedSec).c_str());
+  else
+    std::snprintf(buf, sizeof buf, "validation at step %lld: loss %.4f %s, "
+                  "elapsed %s",
+                  static_cast<long long>(r.step), r.valLoss, label.c_str(),
+                  formatDuration(r.elapsedSec).c_str());
   message(buf);
 }
 
@@ -224,7 +232,7 @@ std::string lossPlotSvg(const std::vector<StepRecord> &rows,
     << "\" text-anchor=\"middle\">step</text>\n";
   s << "<text x=\"16\" y=\"" << (top + H - bottom) / 2
     << "\" text-anchor=\"middle\" transform=\"rotate(-90 16 "
-    << (top + H - bottom) / 2 << ")\">loss (nats)</text>\n";
+    << (top + H - bottom) / 2 << ")\">loss</text>\n";
   auto polyline = [&](const std::vector<std::pair<double, double>> &pts,
                       const char *color) {
     if (pts.empty())

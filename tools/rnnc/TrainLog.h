@@ -41,8 +41,10 @@ public:
 
   /// A training step finished; prints when due.
   void step(const StepRecord &r);
-  /// A validation finished (printed always, on its own line).
-  void validation(const StepRecord &r);
+  /// A validation finished (printed always, on its own line). `label`
+  /// names the loss ("nats/char"); bits are shown when it is in nats.
+  void validation(const StepRecord &r, const std::string &label = "nats/token",
+                  bool inNats = true);
   /// A message on its own line (clearing the progress line first).
   void message(const std::string &text);
   /// Ends the progress line.

@@ -68,6 +68,11 @@ public:
 
   /// What one unit of loss is ("char", "step", "example").
   virtual std::string unit() const = 0;
+  /// How the loss reads in messages: "nats/char" for cross-entropy (the
+  /// default, "nats/" + unit()), e.g. "normalized mse" for a regression.
+  virtual std::string lossLabel() const { return "nats/" + unit(); }
+  /// Whether the loss is a cross-entropy in nats (then bits are shown).
+  virtual bool lossInNats() const { return true; }
   /// A one-line description of the data for the log.
   virtual std::string describe() const = 0;
 
