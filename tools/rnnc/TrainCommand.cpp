@@ -408,6 +408,9 @@ int train(const std::vector<std::string> &args) {
 
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
+  // A log piped into a reader that exits early (`| head`) must not kill
+  // the run before it saves; failed writes to a closed pipe are harmless.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<Tensor> callArgs = trainLayout.withParams(model->params);
   size_t numResults = model->info.results.size();
   auto start = std::chrono::steady_clock::now();
