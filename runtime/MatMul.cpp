@@ -419,8 +419,8 @@ enum class Plan { Dot, Axpy, AxpyPackB, Swapped };
 /// to N*K, amortized over M only. Swapped computes C^T = B * A^T with the
 /// Axpy kernel: the weights are read in place as the broadcast operand and
 /// only the small activations (M x K) are packed, at the price of
-/// transposing C (M x N) once at the end; it suits M of a few tiles up to
-/// about NR * 2. Measured with bench/GemmBench.cpp on the char-LM shapes.
+/// transposing C (M x N) once at the end; it suits M = NR or 2 NR (B = 32
+/// here). Measured with bench/GemmBench.cpp on the char-LM shapes.
 template <class Cfg> RNNC_INLINE Plan plan(const Call &c) {
   // op(B) in place is fine while few row tiles of A reuse it; past that,
   // packing (one copy of K x N) pays for itself.
@@ -438,10 +438,16 @@ template <class Cfg> RNNC_INLINE Plan plan(const Call &c) {
   case Form::Auto:
     break;
   }
+  // Swapped's output panels are NR columns of C^T, i.e. NR rows of C: M
+  // must nearly fill them (M = 8 in 32-wide panels wastes 3/4).
+  constexpr int64_t NR = Cfg::NRV * Cfg::L;
+  const int64_t paddedM = (c.M + NR - 1) / NR * NR;
   if (dotOk && c.M < 8)
     return Plan::Dot;
-  if (swapOk && c.M <= 64)
+  if (swapOk && c.M <= 64 && paddedM * 4 <= c.M * 5)
     return Plan::Swapped;
+  if (dotOk && c.M <= 64 && c.K >= 128)
+    return Plan::Dot;
   if (dotOk && c.K >= 128 && c.N < 128)
     return Plan::Dot;
   return Plan::AxpyPackB;
