@@ -27,7 +27,7 @@ Status AdjointContext::accumulate(const Value *orig, Value *contribution) {
     return Status::ok();
   if (!contribution)
     return makeError("autodiff: " + (b.failed() ? b.firstError()
-                                               : std::string("null adjoint")));
+                                                : std::string("null adjoint")));
   if (contribution->type() != orig->type())
     return makeError("autodiff: adjoint of type " + contribution->type().str() +
                      " for a value of type " + orig->type().str());
@@ -61,8 +61,9 @@ Value *AdjointContext::broadcastTo(Value *v, const TensorType &type) {
   return b.add(v, zeros(type));
 }
 
-Result<Value *> AdjointContext::expandReduced(Value *y, const TensorType &xType,
-                                              const std::vector<int64_t> &axes) {
+Result<Value *>
+AdjointContext::expandReduced(Value *y, const TensorType &xType,
+                              const std::vector<int64_t> &axes) {
   size_t r = xType.rank();
   std::vector<bool> reduced(r, false);
   for (int64_t a : axes)
@@ -72,8 +73,8 @@ Result<Value *> AdjointContext::expandReduced(Value *y, const TensorType &xType,
   size_t p = 0;
   while (p < r && reduced[p])
     ++p;
-  bool anyLater = std::any_of(reduced.begin() + p, reduced.end(),
-                              [](bool x) { return x; });
+  bool anyLater =
+      std::any_of(reduced.begin() + p, reduced.end(), [](bool x) { return x; });
   if (!anyLater)
     return y;
   std::vector<int64_t> shape;
@@ -87,8 +88,8 @@ Result<Value *> AdjointContext::expandReduced(Value *y, const TensorType &xType,
       shape.push_back(0); // copy the symbolic dim at the same position
     } else {
       return makeError("autodiff: cannot broadcast the gradient of a "
-                       "reduction of " + xType.str() +
-                       " back (a symbolic dim would move)");
+                       "reduction of " +
+                       xType.str() + " back (a symbolic dim would move)");
     }
   }
   return b.reshape(y, shape);
@@ -229,8 +230,8 @@ Status rule(AdjointContext &ctx, const Operation &op) {
   case OpKind::Select: { // y = select(c, a, b): da = dy where c, db elsewhere
     Value *zero = ctx.scalar(0.0);
     if (need(1))
-      if (Status s = acc(1, ctx.sumTo(b.select(x(0), dy, zero),
-                                      op.operand(1)->type()));
+      if (Status s = acc(
+              1, ctx.sumTo(b.select(x(0), dy, zero), op.operand(1)->type()));
           !s)
         return s;
     if (need(2))
@@ -252,8 +253,8 @@ Status rule(AdjointContext &ctx, const Operation &op) {
         return s;
     }
     if (need(1)) {
-      Value *dB = !tb ? b.matmul(x(0), dy, !ta, false)  // A^T @ dy
-                      : b.matmul(dy, x(0), true, ta);   // (A^T dy)^T = dy^T A
+      Value *dB = !tb ? b.matmul(x(0), dy, !ta, false) // A^T @ dy
+                      : b.matmul(dy, x(0), true, ta);  // (A^T dy)^T = dy^T A
       return acc(1, sumLeading(b, dB, bo->type().rank()));
     }
     return Status::ok();
@@ -399,8 +400,8 @@ Status rule(AdjointContext &ctx, const Operation &op) {
     const TensorType &lt = x0->type();
     if (!lt.dim(lt.rank() - 1).isStatic())
       return makeError("autodiff: cross_entropy needs a static class dim");
-    Value *g = b.sub(b.softmax(x(0), -1),
-                     oneHot(b, x(1), lt.dim(lt.rank() - 1).size));
+    Value *g =
+        b.sub(b.softmax(x(0), -1), oneHot(b, x(1), lt.dim(lt.rank() - 1).size));
     Value *den;
     const TensorType &targetT = op.operand(1)->type();
     if (op.numOperands() == 3) {

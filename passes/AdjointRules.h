@@ -58,9 +58,7 @@ public:
 
   // Helpers the rules share.
   ir::Value *zeros(const ir::TensorType &type) { return b.constant(type, 0.0); }
-  ir::Value *scalar(double v) {
-    return b.constant(ir::TensorType::f32({}), v);
-  }
+  ir::Value *scalar(double v) { return b.constant(ir::TensorType::f32({}), v); }
   /// Sums a broadcast result's gradient back to an operand's shape: leading
   /// extra axes and axes where the operand has a static 1 are reduced.
   ir::Value *sumTo(ir::Value *g, const ir::TensorType &target);

@@ -140,7 +140,8 @@ public:
   GradientBuilder(const Function &fn, Function &grad,
                   const GradientOptions &options)
       : fn(fn), grad(grad), opts(options), b(&grad.body()),
-        top(b, [this](const Value *v) { return lookup(fwd, v); }, varied) {}
+        top(
+            b, [this](const Value *v) { return lookup(fwd, v); }, varied) {}
 
   Result<std::vector<Value *>> run(const std::vector<unsigned> &wrt);
 
@@ -203,7 +204,8 @@ Result<std::vector<unsigned>> gradientArgs(const Function &fn,
   if (wrt.empty())
     for (unsigned i = 0; i < fn.numArgs(); ++i) {
       auto it = fn.argAttrs(i).find("param");
-      if (it != fn.argAttrs(i).end() && std::holds_alternative<bool>(it->second) &&
+      if (it != fn.argAttrs(i).end() &&
+          std::holds_alternative<bool>(it->second) &&
           std::get<bool>(it->second))
         wrt.push_back(i);
     }
@@ -220,16 +222,16 @@ Result<std::vector<unsigned>> gradientArgs(const Function &fn,
   return wrt;
 }
 
-Result<std::unique_ptr<Function>> buildGradient(const Function &fn,
-                                                const GradientOptions &options) {
+Result<std::unique_ptr<Function>>
+buildGradient(const Function &fn, const GradientOptions &options) {
   const Operation *ret = fn.returnOp();
   if (!ret)
     return makeError("autodiff: '" + fn.name() + "' has no return");
   if (options.lossResult >= ret->numOperands())
     return makeError("autodiff: loss result " +
                      std::to_string(options.lossResult) + " out of range ('" +
-                     fn.name() + "' has " +
-                     std::to_string(ret->numOperands()) + " results)");
+                     fn.name() + "' has " + std::to_string(ret->numOperands()) +
+                     " results)");
   const TensorType &lt = ret->operand(options.lossResult)->type();
   if (lt != TensorType::f32({}))
     return makeError("autodiff: the loss must be f32[], result " +

@@ -1,4 +1,4 @@
-//===- passes/Autodiff.h - Reverse-mode automatic differentiation -*- C++ -*-===//
+//===- passes/Autodiff.h - Reverse-mode autodiff ----------------*- C++ -*-===//
 //
 // buildGradient turns a model's forward function into a gradient function: an
 // IR-to-IR transformation, so the result runs on the reference interpreter and

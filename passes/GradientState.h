@@ -1,4 +1,4 @@
-//===- passes/GradientState.h - Shared state of one gradient build -*- C++ -*-===//
+//===- passes/GradientState.h - State of one gradient build ----*- C++ -*-===//
 //
 // Internal to autodiff: what the function-level reverse sweep
 // (passes/Autodiff.cpp) hands to the scan adjoint (passes/ScanAdjoint.cpp),
@@ -30,11 +30,11 @@ inline bool isF32(const ir::Value *v) {
 }
 
 struct GradientState {
-  ir::Builder &b;            // appends to the gradient function's body
-  ValueMap &fwd;             // original value -> its forward copy
-  const ValueSet &varied;    // original values that get adjoints
-  AdjointContext &top;       // the function-level adjoints
-  bool recompute;            // GradientOptions::recompute
+  ir::Builder &b;         // appends to the gradient function's body
+  ValueMap &fwd;          // original value -> its forward copy
+  const ValueSet &varied; // original values that get adjoints
+  AdjointContext &top;    // the function-level adjoints
+  bool recompute;         // GradientOptions::recompute
 };
 
 /// The adjoint of `scan` (an op of the original function): widens its forward

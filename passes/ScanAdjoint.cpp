@@ -120,8 +120,8 @@ Operation *ScanAdjoint::widen(Operation *F, const std::vector<Value *> &extra) {
   Builder fb;
   fb.setInsertionPointBefore(F);
   fb.setLoc(F->loc());
-  Operation *n = fb.createUnchecked(OpKind::Scan, F->operands(), types,
-                                    F->attrs());
+  Operation *n =
+      fb.createUnchecked(OpKind::Scan, F->operands(), types, F->attrs());
   Block *body = n->addRegion();
   for (unsigned a = 0; a < oldBody.numArgs(); ++a)
     oldBody.arg(a)->replaceAllUsesWith(
@@ -195,10 +195,10 @@ ScanAdjoint::buildBackward(const Operation &scan, const BackwardInputs &in) {
 
   Status err;
   ValueSet read;
-  auto bodyFn = [&](Builder &ib, const std::vector<Value *> &stepIn,
-                    const std::vector<Value *> &carries,
-                    const std::vector<Value *> &captures)
-      -> Builder::ScanBodyResult {
+  auto bodyFn =
+      [&](Builder &ib, const std::vector<Value *> &stepIn,
+          const std::vector<Value *> &carries,
+          const std::vector<Value *> &captures) -> Builder::ScanBodyResult {
     ValueMap bm;
     size_t idx = 0;
     for (unsigned i = 0; i < l.numSeq + l.numCarry; ++i)
@@ -222,8 +222,8 @@ ScanAdjoint::buildBackward(const Operation &scan, const BackwardInputs &in) {
       if (!allMapped)
         cloneOp(ib, *p, bm);
     }
-    AdjointContext ctx(ib, [&](const Value *v) { return lookup(bm, v); },
-                       varied);
+    AdjointContext ctx(
+        ib, [&](const Value *v) { return lookup(bm, v); }, varied);
     std::unordered_map<size_t, Value *> maskByRank, keepByRank;
     auto maskFor = [&](const TensorType &t) {
       Value *&v = maskByRank[t.rank()];
@@ -364,9 +364,8 @@ Status ScanAdjoint::run(const Operation &scan) {
     // Save the step-dependent activations the backward body read, rather
     // than recomputing them; the recomputing scan built above becomes dead.
     ValueSet varying = stepVarying(body, l);
-    const Dim *batch = l.hasLengths
-                           ? &scan.operand(l.lengthsIndex())->type().dim(0)
-                           : nullptr;
+    const Dim *batch =
+        l.hasLengths ? &scan.operand(l.lengthsIndex())->type().dim(0) : nullptr;
     std::vector<Value *> extra;
     std::vector<int> savedFrom; // output k, or -1 - index into extra
     for (const auto &p : body.ops()) {
@@ -385,8 +384,8 @@ Status ScanAdjoint::run(const Operation &scan) {
           if (yield->operand(l.numCarry + k) == v)
             asOutput = static_cast<int>(k);
         in.saved.push_back(v);
-        savedFrom.push_back(asOutput >= 0 ? asOutput
-                                          : -1 - static_cast<int>(extra.size()));
+        savedFrom.push_back(
+            asOutput >= 0 ? asOutput : -1 - static_cast<int>(extra.size()));
         if (asOutput < 0)
           extra.push_back(lookup(fwd, v));
       }
@@ -418,8 +417,8 @@ Status ScanAdjoint::run(const Operation &scan) {
         return s;
   for (unsigned c = 0; c < l.numCarry; ++c)
     if (varied.count(body.arg(l.numSeq + c)))
-      if (Status s = top.accumulate(scan.operand(l.numSeq + c),
-                                    bw.op->result(r++));
+      if (Status s =
+              top.accumulate(scan.operand(l.numSeq + c), bw.op->result(r++));
           !s)
         return s;
   for (unsigned j = 0; j < l.numCapture; ++j)

@@ -1,4 +1,4 @@
-//===- tests/unit/AutodiffJitTest.cpp - Gradient functions through the JIT -===//
+//===- tests/unit/AutodiffJitTest.cpp - Gradients through the JIT --------===//
 //
 // The gradient function is ordinary IR, so codegen compiles it unchanged. The
 // JIT's results (forward results and every gradient) must match the reference
@@ -57,7 +57,8 @@ struct Measured {
       scale = std::max(scale, std::fabs(w.at(k)));
     for (int64_t k = 0; k < w.numElements(); ++k) {
       double d = std::fabs(g.at(k) - w.at(k));
-      m.worstRel = std::max(m.worstRel, d / (std::fabs(w.at(k)) + scale + 1e-30));
+      m.worstRel =
+          std::max(m.worstRel, d / (std::fabs(w.at(k)) + scale + 1e-30));
       if (!(d <= 1e-4 * std::fabs(w.at(k)) + 1e-5 * scale))
         return ::testing::AssertionFailure()
                << "result " << r << " element " << k << ": jit " << g.at(k)
@@ -117,8 +118,8 @@ TEST(AutodiffJit, CharLMGradientMatchesInterpreter) {
     ASSERT_TRUE(grad) << grad.error();
     auto compiled = codegen::compile(**grad);
     ASSERT_TRUE(compiled) << compiled.error();
-    auto args = argsFor(fn, p->models[0], {{"T", 12}, {"B", 4}}, 11,
-                        {12, 7, 1, 10});
+    auto args =
+        argsFor(fn, p->models[0], {{"T", 12}, {"B", 4}}, 11, {12, 7, 1, 10});
     auto want = ir::interpret(**grad, args);
     ASSERT_TRUE(want) << want.error();
     auto got = (*compiled)->run(args);
@@ -127,7 +128,8 @@ TEST(AutodiffJit, CharLMGradientMatchesInterpreter) {
     EXPECT_TRUE(sameResults(*got, *want, m));
     RecordProperty(recompute ? "worst_rel_recompute" : "worst_rel_saved",
                    std::to_string(m.worstRel));
-    std::cout << "[ measured ] charlm grad, " << (recompute ? "recompute" : "saved")
+    std::cout << "[ measured ] charlm grad, "
+              << (recompute ? "recompute" : "saved")
               << ": worst |jit - interp| / (|interp| + max) = " << m.worstRel
               << "\n";
   }
@@ -141,10 +143,22 @@ TEST(AutodiffJit, ExampleGradientsMatchInterpreter) {
     int32_t vocab;
     std::vector<int32_t> lens;
   } examples[] = {
-      {"custom_cell.rnn", {{"V", 7}, {"H", 8}}, {{"T", 6}, {"B", 3}}, 7, {6, 2, 4}},
-      {"classify.rnn", {{"V", 7}, {"C", 3}, {"H", 8}}, {{"T", 6}, {"B", 3}}, 3, {6, 2, 4}},
+      {"custom_cell.rnn",
+       {{"V", 7}, {"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       7,
+       {6, 2, 4}},
+      {"classify.rnn",
+       {{"V", 7}, {"C", 3}, {"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       3,
+       {6, 2, 4}},
       {"forecast.rnn", {{"H", 8}}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
-      {"seq2seq.rnn", {{"Vs", 6}, {"Vt", 5}, {"H", 4}}, {{"T", 4}, {"S", 4}, {"B", 2}}, 5, {4, 3}},
+      {"seq2seq.rnn",
+       {{"Vs", 6}, {"Vt", 5}, {"H", 4}},
+       {{"T", 4}, {"S", 4}, {"B", 2}},
+       5,
+       {4, 3}},
   };
   for (const Ex &ex : examples) {
     SCOPED_TRACE(ex.file);

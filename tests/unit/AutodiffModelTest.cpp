@@ -1,4 +1,4 @@
-//===- tests/unit/AutodiffModelTest.cpp - Gradients of lowered models ------===//
+//===- tests/unit/AutodiffModelTest.cpp - Gradients of lowered models ----===//
 //
 // Models written in the .rnn language (the prelude's rnn, lstm, gru, the
 // custom cell of examples/custom_cell.rnn, stacked and reverse layers, and
@@ -80,7 +80,9 @@ makeArgs(const Lowered &l, std::map<std::string, int64_t> dims,
       args.push_back(Tensor::i32(shape, v));
     } else {
       std::vector<float> v = pseudoRandom(n, salt);
-      float scale = slot.role == "param" ? 0.6f : slot.role == "state" ? 0.4f : 1.0f;
+      float scale = slot.role == "param"   ? 0.6f
+                    : slot.role == "state" ? 0.4f
+                                           : 1.0f;
       for (float &x : v)
         x *= scale;
       if (slot.role == "dropout_mask") // inverted dropout, p = 0.5
@@ -104,7 +106,9 @@ std::string lmSource(const std::string &layers) {
          "  input x: seq[token[V]]\n"
          "  target y: seq[token[V]]\n"
          "  e = embed(x, 3)\n"
-         "  h = " + layers + "\n"
+         "  h = " +
+         layers +
+         "\n"
          "  loss cross_entropy(linear(h, V), y)\n"
          "}\n";
 }
@@ -141,17 +145,17 @@ TEST(AutodiffModel, CharLM) {
   Lowered l = lower(readExample("charlm.rnn"), {{"V", 7}, {"H", 4}, {"E", 3}});
   ASSERT_TRUE(l.fn);
   for (int64_t B : {1, 3}) {
-    auto args = makeArgs(l, {{"T", 6}, {"B", B}},
-                         [](const std::string &) { return 7; },
-                         B == 1 ? std::vector<int32_t>{4}
-                                : std::vector<int32_t>{6, 2, 5});
+    auto args = makeArgs(
+        l, {{"T", 6}, {"B", B}}, [](const std::string &) { return 7; },
+        B == 1 ? std::vector<int32_t>{4} : std::vector<int32_t>{6, 2, 5});
     EXPECT_TRUE(checkGradient(*l.fn, args, {}, modelCheck())) << "B = " << B;
   }
 }
 
 TEST(AutodiffModel, Classify) {
   // Bidirectional, stacked, last/first pooling, a per-sequence target.
-  Lowered l = lower(readExample("classify.rnn"), {{"V", 7}, {"C", 3}, {"H", 4}});
+  Lowered l =
+      lower(readExample("classify.rnn"), {{"V", 7}, {"C", 3}, {"H", 4}});
   ASSERT_TRUE(l.fn);
   auto args = makeArgs(l, {{"T", 5}, {"B", 3}},
                        [](const std::string &n) { return n == "y" ? 3 : 7; },
@@ -170,11 +174,12 @@ TEST(AutodiffModel, Forecast) {
 TEST(AutodiffModel, Seq2SeqAttention) {
   // The decoder's scan captures the encoder's outputs (f32[S,B,2H]) and their
   // lengths; the capture's gradient is a carried accumulator.
-  Lowered l = lower(readExample("seq2seq.rnn"), {{"Vs", 6}, {"Vt", 5}, {"H", 3}});
+  Lowered l =
+      lower(readExample("seq2seq.rnn"), {{"Vs", 6}, {"Vt", 5}, {"H", 3}});
   ASSERT_TRUE(l.fn);
-  auto args = makeArgs(
-      l, {{"T", 4}, {"S", 5}, {"B", 2}},
-      [](const std::string &n) { return n == "src" ? 6 : 5; }, {4, 2}, {3, 5});
+  auto args = makeArgs(l, {{"T", 4}, {"S", 5}, {"B", 2}},
+                       [](const std::string &n) { return n == "src" ? 6 : 5; },
+                       {4, 2}, {3, 5});
   EXPECT_TRUE(checkGradient(*l.fn, args, {}, modelCheck()));
 }
 

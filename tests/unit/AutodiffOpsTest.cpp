@@ -1,4 +1,4 @@
-//===- tests/unit/AutodiffOpsTest.cpp - Each op's adjoint vs finite differences -===//
+//===- tests/unit/AutodiffOpsTest.cpp - Each adjoint vs finite differences ===//
 //
 // One small function per op (and per broadcasting, transpose or axis case):
 // params -> op -> loss = sum(y * r) with r a fixed random non-param argument,
@@ -104,9 +104,9 @@ TEST(AutodiffOps, Unary) {
   struct U {
     OpKind kind;
     double lo, hi;
-  } cases[] = {{OpKind::Neg, -1, 1},     {OpKind::Exp, -1, 1},
-               {OpKind::Tanh, -2, 2},    {OpKind::Sigmoid, -3, 3},
-               {OpKind::Log, 0.5, 2},    {OpKind::Sqrt, 0.5, 2},
+  } cases[] = {{OpKind::Neg, -1, 1},   {OpKind::Exp, -1, 1},
+               {OpKind::Tanh, -2, 2},  {OpKind::Sigmoid, -3, 3},
+               {OpKind::Log, 0.5, 2},  {OpKind::Sqrt, 0.5, 2},
                {OpKind::Relu, 0.05, 1}};
   for (const U &u : cases) {
     for (bool negative : {false, true}) {
@@ -114,7 +114,8 @@ TEST(AutodiffOps, Unary) {
         continue;
       SCOPED_TRACE(std::string(opName(u.kind)));
       GradCase c;
-      Value *x = negative ? c.param({3, 5}, -1, -0.05) : c.param({3, 5}, u.lo, u.hi);
+      Value *x =
+          negative ? c.param({3, 5}, -1, -0.05) : c.param({3, 5}, u.lo, u.hi);
       c.finish(c.b.unary(u.kind, x), {3, 5});
       EXPECT_TRUE(checkGradient(*c.fn, c.args, {},
                                 u.kind == OpKind::Relu ? nearKinks()
@@ -127,9 +128,9 @@ TEST(AutodiffOps, BinaryBroadcast) {
   using Shape = std::vector<int64_t>;
   struct P {
     Shape a, b, y;
-  } shapes[] = {{{3, 4}, {4}, {3, 4}},       {{2, 1, 3}, {4, 1}, {2, 4, 3}},
-                {{1}, {5, 2}, {5, 2}},       {{1, 3}, {1, 3}, {1, 3}},
-                {{3}, {}, {3}},              {{}, {2, 3}, {2, 3}},
+  } shapes[] = {{{3, 4}, {4}, {3, 4}},   {{2, 1, 3}, {4, 1}, {2, 4, 3}},
+                {{1}, {5, 2}, {5, 2}},   {{1, 3}, {1, 3}, {1, 3}},
+                {{3}, {}, {3}},          {{}, {2, 3}, {2, 3}},
                 {{3, 1}, {1, 5}, {3, 5}}};
   for (OpKind k : {OpKind::Add, OpKind::Sub, OpKind::Mul, OpKind::Div,
                    OpKind::Max, OpKind::Min})
@@ -162,8 +163,8 @@ TEST(AutodiffOps, SameOperandTwice) {
 
 TEST(AutodiffOps, Select) {
   GradCase c;
-  Value *cond = c.input(TensorType::get(DType::F32, {3, 1}), {3, 1},
-                        {1.0f, 0.0f, 1.0f});
+  Value *cond =
+      c.input(TensorType::get(DType::F32, {3, 1}), {3, 1}, {1.0f, 0.0f, 1.0f});
   Value *a = c.param({3, 4});
   Value *bb = c.param({4});
   c.finish(c.b.select(cond, a, bb), {3, 4});
@@ -175,8 +176,10 @@ TEST(AutodiffOps, MatMulTransposes) {
     for (bool tb : {false, true}) {
       SCOPED_TRACE(std::to_string(ta) + std::to_string(tb));
       GradCase c;
-      Value *a = c.param(ta ? std::vector<int64_t>{4, 3} : std::vector<int64_t>{3, 4});
-      Value *bb = c.param(tb ? std::vector<int64_t>{5, 4} : std::vector<int64_t>{4, 5});
+      Value *a =
+          c.param(ta ? std::vector<int64_t>{4, 3} : std::vector<int64_t>{3, 4});
+      Value *bb =
+          c.param(tb ? std::vector<int64_t>{5, 4} : std::vector<int64_t>{4, 5});
       c.finish(c.b.matmul(a, bb, ta, tb), {3, 5});
       EXPECT_TRUE(checkGradient(*c.fn, c.args));
     }
@@ -191,8 +194,8 @@ TEST(AutodiffOps, MatMulBatched) {
         GradCase c;
         Value *a = c.param(ta ? std::vector<int64_t>{2, 3, 4, 3}
                               : std::vector<int64_t>{2, 3, 3, 4});
-        std::vector<int64_t> bs = tb ? std::vector<int64_t>{5, 4}
-                                     : std::vector<int64_t>{4, 5};
+        std::vector<int64_t> bs =
+            tb ? std::vector<int64_t>{5, 4} : std::vector<int64_t>{4, 5};
         if (batchedB)
           bs.insert(bs.begin(), {2, 3});
         Value *bb = c.param(bs);
@@ -204,7 +207,8 @@ TEST(AutodiffOps, MatMulBatched) {
 TEST(AutodiffOps, MatMulSymbolicBatch) {
   // x @ W^T with x: f32[B,4], B = 1 (a single row), as the cells do.
   GradCase c;
-  Value *x = c.paramT(TensorType::f32({Dim::symbolic("B"), Dim::fixed(4)}), {1, 4});
+  Value *x =
+      c.paramT(TensorType::f32({Dim::symbolic("B"), Dim::fixed(4)}), {1, 4});
   Value *w = c.param({3, 4});
   c.finish(c.b.matmul(x, w, false, true), {1, 3});
   EXPECT_TRUE(checkGradient(*c.fn, c.args));
@@ -265,12 +269,12 @@ TEST(AutodiffOps, ReshapeTranspose) {
 TEST(AutodiffOps, Reductions) {
   using Axes = std::vector<int64_t>;
   for (OpKind k : {OpKind::ReduceSum, OpKind::ReduceMean, OpKind::ReduceMax})
-    for (const Axes &axes : {Axes{0}, Axes{1}, Axes{2}, Axes{0, 2}, Axes{-1},
-                             Axes{0, 1, 2}})
+    for (const Axes &axes :
+         {Axes{0}, Axes{1}, Axes{2}, Axes{0, 2}, Axes{-1}, Axes{0, 1, 2}})
       for (bool keep : {false, true}) {
         SCOPED_TRACE(std::string(opName(k)) + " axes " +
-                     std::to_string(axes.size()) + " " + std::to_string(axes[0]) +
-                     (keep ? " keep" : ""));
+                     std::to_string(axes.size()) + " " +
+                     std::to_string(axes[0]) + (keep ? " keep" : ""));
         GradCase c;
         // Distinct grid values: the max is unique and eps cannot change it.
         Value *x = c.gridParam({2, 3, 4}, 0.006);
@@ -301,9 +305,9 @@ TEST(AutodiffOps, ReduceMaxTiesShare) {
 TEST(AutodiffOps, SymbolicReduceMean) {
   // The count of a mean over symbolic dims is only known at run time.
   GradCase c;
-  Value *x = c.paramT(TensorType::f32({Dim::symbolic("T"), Dim::symbolic("B"),
-                                       Dim::fixed(3)}),
-                      {4, 2, 3});
+  Value *x = c.paramT(
+      TensorType::f32({Dim::symbolic("T"), Dim::symbolic("B"), Dim::fixed(3)}),
+      {4, 2, 3});
   c.finish(c.b.reduce(OpKind::ReduceMean, x, {0, 1}), {3});
   EXPECT_TRUE(checkGradient(*c.fn, c.args));
 }
@@ -329,8 +333,8 @@ TEST(AutodiffOps, Embed) {
                    {4, 2}, ids);
     else
       x = c.inputI(TensorType::i32({Dim::symbolic("B")}), {3}, {3, 0, 3});
-    c.finish(c.b.embed(table, x), seq ? std::vector<int64_t>{4, 2, 3}
-                                      : std::vector<int64_t>{3, 3});
+    c.finish(c.b.embed(table, x),
+             seq ? std::vector<int64_t>{4, 2, 3} : std::vector<int64_t>{3, 3});
     EXPECT_TRUE(checkGradient(*c.fn, c.args));
   }
 }
@@ -338,12 +342,14 @@ TEST(AutodiffOps, Embed) {
 TEST(AutodiffOps, EmbedGrad) {
   // embed_grad is linear in its gradient operand: d dy = embed(d out, ids).
   GradCase c;
-  Value *ids = c.inputI(TensorType::i32({Dim::symbolic("T"), Dim::symbolic("B")}),
-                        {4, 2}, {3, 0, 4, 3, 1, 3, 2, 0});
-  Value *g = c.paramT(TensorType::f32({Dim::symbolic("T"), Dim::symbolic("B"),
-                                       Dim::fixed(3)}),
-                      {4, 2, 3});
-  Operation *op = c.b.create(OpKind::EmbedGrad, {ids, g}, {{"rows", int64_t{5}}});
+  Value *ids =
+      c.inputI(TensorType::i32({Dim::symbolic("T"), Dim::symbolic("B")}),
+               {4, 2}, {3, 0, 4, 3, 1, 3, 2, 0});
+  Value *g = c.paramT(
+      TensorType::f32({Dim::symbolic("T"), Dim::symbolic("B"), Dim::fixed(3)}),
+      {4, 2, 3});
+  Operation *op =
+      c.b.create(OpKind::EmbedGrad, {ids, g}, {{"rows", int64_t{5}}});
   ASSERT_TRUE(op) << c.b.firstError();
   c.finish(c.b.tanh(op->result(0)), {5, 3});
   EXPECT_TRUE(checkGradient(*c.fn, c.args));
@@ -442,7 +448,8 @@ TEST(AutodiffOps, RandomBroadcastShapes) {
       return s;
     };
     std::vector<int64_t> as = operand(), bs = operand();
-    // The result is the broadcast of the operands (a dim both set to 1 stays 1).
+    // The result is the broadcast of the operands (a dim both set to 1 stays
+    // 1).
     std::vector<int64_t> out(std::max(as.size(), bs.size()), 1);
     for (size_t i = 0; i < out.size(); ++i) {
       int64_t da = i < as.size() ? as[as.size() - 1 - i] : 1;
@@ -482,7 +489,8 @@ TEST(AutodiffOps, Errors) {
   go.lossResult = 1;
   auto r = passes::buildGradient(*c.fn, go);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().find("the loss must be f32[]"), std::string::npos) << r.error();
+  EXPECT_NE(r.error().find("the loss must be f32[]"), std::string::npos)
+      << r.error();
   go.lossResult = 3;
   r = passes::buildGradient(*c.fn, go);
   ASSERT_FALSE(r);

@@ -1,4 +1,4 @@
-//===- tests/unit/AutodiffScanTest.cpp - The scan adjoint (BPTT) vs FD -----===//
+//===- tests/unit/AutodiffScanTest.cpp - The scan adjoint (BPTT) vs FD ---===//
 //
 // Scans built directly with the Builder: an Elman-style cell with two
 // carries (h, and a running s that reads h), per-step outputs, captured
@@ -52,7 +52,8 @@ std::unique_ptr<Function> buildScanFn(const ScanCase &sc,
     args.push_back(Tensor::f32(shape, d));
     return v;
   };
-  Value *xs = add(TensorType::f32({T, B, I}), {sc.T, sc.B, sc.I}, true, "xs", 1);
+  Value *xs =
+      add(TensorType::f32({T, B, I}), {sc.T, sc.B, sc.I}, true, "xs", 1);
   Value *h0 = add(TensorType::f32({B, H}), {sc.B, sc.H}, true, "h0", 0.5);
   Value *s0 = add(TensorType::f32({B, H}), {sc.B, sc.H}, true, "s0", 0.5);
   Value *w = add(TensorType::f32({H, I}), {sc.H, sc.I}, true, "W", 0.8);
@@ -64,7 +65,8 @@ std::unique_ptr<Function> buildScanFn(const ScanCase &sc,
     len = fn->addArg(TensorType::i32({B}), "len");
     args.push_back(Tensor::i32({sc.B}, sc.lens));
   }
-  Value *r1 = add(TensorType::f32({T, B, H}), {sc.T, sc.B, sc.H}, false, "r1", 1);
+  Value *r1 =
+      add(TensorType::f32({T, B, H}), {sc.T, sc.B, sc.H}, false, "r1", 1);
   Value *r2 = add(TensorType::f32({B, H}), {sc.B, sc.H}, false, "r2", 1);
   Operation *scan = b.scan(
       {xs}, {h0, s0}, {w, u, bias, ctx}, len, sc.reverse,
@@ -121,7 +123,8 @@ std::string caseName(
 }
 
 INSTANTIATE_TEST_SUITE_P(All, AutodiffScan,
-                         ::testing::Combine(::testing::Bool(), ::testing::Bool(),
+                         ::testing::Combine(::testing::Bool(),
+                                            ::testing::Bool(),
                                             ::testing::Bool(),
                                             ::testing::Values(0, 1, 2)),
                          caseName);

@@ -84,7 +84,8 @@ checkGradient(const ir::Function &fn, const std::vector<Tensor> &args,
     std::ostringstream os;
     ir::printFunction(**grad, os);
     return ::testing::AssertionFailure()
-           << "gradient function: " << got.error() << "\n" << os.str();
+           << "gradient function: " << got.error() << "\n"
+           << os.str();
   }
   auto wrt = passes::gradientArgs(fn, go);
   size_t n = base->size();

@@ -21,9 +21,9 @@ using namespace rnnc::test;
 namespace {
 
 TEST(EmbedGrad, TypeRule) {
-  auto r = inferResultTypes(OpKind::EmbedGrad,
-                            {i32t({S("T"), S("B")}), f32t({S("T"), S("B"), N(3)})},
-                            {{"rows", int64_t{7}}});
+  auto r = inferResultTypes(
+      OpKind::EmbedGrad, {i32t({S("T"), S("B")}), f32t({S("T"), S("B"), N(3)})},
+      {{"rows", int64_t{7}}});
   ASSERT_TRUE(r) << r.error();
   EXPECT_EQ((*r)[0], f32t({N(7), N(3)}));
   auto bad = inferResultTypes(OpKind::EmbedGrad,
@@ -43,7 +43,8 @@ TEST(EmbedGrad, InterpreterIsAScatterAdd) {
   Value *ids = fn.addArg(i32t({N(3), N(2)}), "ids");
   Value *dy = fn.addArg(f32t({N(3), N(2), N(2)}), "dy");
   Builder b(&fn.body());
-  Operation *op = b.create(OpKind::EmbedGrad, {ids, dy}, {{"rows", int64_t{4}}});
+  Operation *op =
+      b.create(OpKind::EmbedGrad, {ids, dy}, {{"rows", int64_t{4}}});
   ASSERT_TRUE(op) << b.firstError();
   b.ret({op->result(0)});
   // Id 3 twice, 1 once, 0 twice; -1 and 4 are out of range and add nothing.
@@ -77,7 +78,8 @@ TEST(EmbedGrad, PrintsAndParsesBack) {
 
 TEST(EmbedGrad, JitMatchesInterpreter) {
   // ids are drawn from [0, V) with V = 5 unbound, so repeats are frequent.
-  checkIR(kIR, {{{"T", 1}, {"B", 1}}, {{"T", 6}, {"B", 3}}, {{"T", 0}, {"B", 2}}},
+  checkIR(kIR,
+          {{{"T", 1}, {"B", 1}}, {{"T", 6}, {"B", 3}}, {{"T", 0}, {"B", 2}}},
           Tolerance{1e-5, 1e-5});
 }
 
