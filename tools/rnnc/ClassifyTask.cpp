@@ -59,12 +59,19 @@ namespace fs = std::filesystem;
 constexpr const char *kMetaClasses = "rnnc.classes";
 constexpr const char *kMetaTokens = "rnnc.tokenization";
 constexpr const char *kMetaNorm = "rnnc.normalization";
+constexpr const char *kMetaValFraction = "rnnc.val_fraction";
 
 std::string joinLines(const std::vector<std::string> &v) {
   std::string s;
   for (size_t k = 0; k < v.size(); ++k)
     s += (k ? "\n" : "") + v[k];
   return s;
+}
+
+std::string formatFraction(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
 }
 
 std::vector<std::string> splitOn(const std::string &s, char sep) {
@@ -299,6 +306,15 @@ public:
       return makeError("'" + info.name + "': its first output must be [" +
                        std::to_string(C) + "] scores per sequence (one per "
                        "class of " + path + ")");
+    // Another --val-fraction would split differently, so "held-out" would
+    // include examples the checkpoint trained on.
+    auto vf = recorded.find(kMetaValFraction);
+    if (!heldout && vf != recorded.end() &&
+        vf->second != formatFraction(s.valFraction))
+      return makeError("the checkpoint was trained holding out --val-fraction " +
+                       vf->second + " of " + path + "; pass the same (not " +
+                       formatFraction(s.valFraction) +
+                       ") so the held-out part is the same");
     shape = s;
     inputArg = layout.inputs()[0];
     targetArg = layout.targets()[0];
@@ -398,6 +414,8 @@ public:
   std::map<std::string, std::string> metadata() const override {
     std::map<std::string, std::string> m;
     m[kMetaClasses] = joinLines(classNames);
+    if (!heldout)
+      m[kMetaValFraction] = formatFraction(shape.valFraction);
     if (input.isToken) {
       m[kMetaVocab] = vocab.serialize();
       m[kMetaTokens] = tokenLevelName(vocab.level());
