@@ -152,6 +152,22 @@ TEST(AutodiffModel, CharLM) {
   }
 }
 
+TEST(AutodiffModel, InitialStatesOfReverseLayers) {
+  // d loss / d initial state through forward and reverse layers with padded
+  // rows: a reverse layer's initial state enters each row at its own last
+  // element, a forward one's at step 0.
+  Lowered l =
+      lower(lmSource("concat(gru(e, H=H), lstm(e, H=H, reverse=true))"), {});
+  ASSERT_TRUE(l.fn);
+  passes::GradientOptions go;
+  for (unsigned a = 0; a < l.fn->numArgs(); ++a)
+    if (l.info->args[a].role == "state" || l.info->args[a].role == "param")
+      go.wrt.push_back(a);
+  auto args = makeArgs(l, {{"T", 5}, {"B", 3}},
+                       [](const std::string &) { return 7; }, {5, 2, 3});
+  EXPECT_TRUE(checkGradient(*l.fn, args, go, modelCheck()));
+}
+
 TEST(AutodiffModel, Classify) {
   // Bidirectional, stacked, last/first pooling, a per-sequence target.
   Lowered l =
