@@ -106,7 +106,10 @@ std::string ConfusionMatrix::svg(const std::string &title) const {
   const int margin = 16 + static_cast<int>(longest) * 8;
   const int top = 40 + margin;
   const int size = cell * static_cast<int>(classes());
-  const int w = margin + size + 20, h = top + size + 40;
+  // The column labels lean right (rotated -60 degrees): leave room for the
+  // last one past the grid.
+  const int w = margin + size + 20 + static_cast<int>(longest) * 4,
+            h = top + size + 40;
   std::ostringstream os;
   os << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w
      << "\" height=\"" << h << "\" font-family=\"sans-serif\" font-size=\"12\">\n"
