@@ -39,6 +39,7 @@ int runCompile(const std::vector<std::string> &args);
 int runTrain(const std::vector<std::string> &args);
 int runSample(const std::vector<std::string> &args);
 int runEval(const std::vector<std::string> &args);
+int runTranslate(const std::vector<std::string> &args);
 
 /// Options every model-reading command shares.
 struct ModelOptions {

@@ -150,6 +150,24 @@ const std::vector<Command> &allCommands() {
        "  --report PREFIX       where tasks write pictures (PREFIX.*.svg)\n"
        "  --no-cache            do not use the on-disk object cache\n",
        runEval},
+      {"translate", "translate sentences with a trained seq2seq model",
+       "usage: rnnc translate MODEL.rnn --weights CKPT [options] [SENTENCE...]\n\n"
+       "Decodes each sentence (from the command line, --input FILE, or\n"
+       "standard input, one per line) with an encoder-decoder trained on\n"
+       "sentence pairs, and prints one translation per line. The model must\n"
+       "declare its logits as an output. Words the source vocabulary lacks\n"
+       "are read as <unk> (with a warning).\n\n"
+       "  --weights CKPT       the checkpoint rnnc train wrote\n"
+       "  --beam K             beam width (default 1: greedy)\n"
+       "  --max-len N          at most N output tokens (default 50)\n"
+       "  --alpha X            length normalization: score = logP / len^X\n"
+       "                       (default 1; 0 ranks by raw log-probability)\n"
+       "  --input FILE         sentences, one per line (of a pair file, the\n"
+       "                       source column)\n"
+       "  --verbose            print every beam candidate and its score to\n"
+       "                       stderr\n"
+       "  --no-cache           do not use the on-disk object cache\n",
+       runTranslate},
   };
   return commands;
 }
