@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <set>
 
 namespace rnnc::driver {
 
@@ -236,23 +237,65 @@ public:
     auto found = findSeq2SeqSlots(layout);
     if (!found || found->logits < 0)
       return out;
-    // A few held-out sentences decoded greedily, to see what the numbers
-    // mean (rnnc translate decodes any sentence, with beam search too).
+    // Decoding the held-out sources (up to kDecoded of them) greedily and
+    // with a beam of 5 says what the loss means for translation: how often
+    // the output is exactly the reference, and the model's own score of
+    // what each search found (the beam should never be much worse).
     Seq2SeqDecoder decoder(forward, layout, *found, std::move(args),
                            data->target);
-    size_t shown = std::min<size_t>(5, split.val.size());
-    if (shown)
-      out += "greedy translations of the first " + std::to_string(shown) +
-             " held-out pairs:\n";
-    for (size_t k = 0; k < shown; ++k) {
+    constexpr size_t kDecoded = 1000, kShown = 5;
+    constexpr int64_t kBeam = 5;
+    size_t n = std::min(kDecoded, split.val.size());
+    // Every translation the file gives each source (the eng-fra pairs often
+    // have several): an output equal to any of them is a correct one.
+    std::map<std::vector<int32_t>, std::set<std::vector<int32_t>>> known;
+    for (const Example &e : data->examples.examples)
+      known[e.tokens].insert(std::vector<int32_t>(e.decoderOut.begin(),
+                                                  e.decoderOut.end() - 1));
+    int64_t exact[2] = {0, 0}, anyRef[2] = {0, 0};
+    double score[2] = {0, 0};
+    std::string samples;
+    for (size_t k = 0; k < n; ++k) {
       const Example &e = data->examples.examples[split.val[k]];
-      auto hyps = decoder.decode(e.tokens, 1, 2 * e.decoderOut.size() + 10,
-                                 1.0);
-      if (!hyps)
-        return makeError(hyps.error());
-      out += "  " + data->source.decode(e.tokens) + " => " +
-             data->target.decode(hyps->front().tokens) +
-             "   (reference: " + data->target.decode(e.decoderOut) + ")\n";
+      std::vector<int32_t> ref(e.decoderOut.begin(), e.decoderOut.end() - 1);
+      // A cap from the source alone (not the reference's length).
+      int64_t maxLen = 2 * static_cast<int64_t>(e.tokens.size()) + 10;
+      for (int w = 0; w < 2; ++w) {
+        auto hyps = decoder.decode(e.tokens, w == 0 ? 1 : kBeam, maxLen, 1.0);
+        if (!hyps)
+          return makeError(hyps.error());
+        const BeamHypothesis &best = hyps->front();
+        exact[w] += best.tokens == ref;
+        anyRef[w] += known[e.tokens].count(best.tokens) > 0;
+        score[w] += lengthNormalizedScore(best, 1.0);
+        if (k < kShown)
+          samples += (w == 0 ? "  " + data->source.decode(e.tokens) +
+                                   "\n    reference: " +
+                                   data->target.decode(e.decoderOut) +
+                                   "\n    greedy:    "
+                             : std::string("\n    beam 5:    ")) +
+                     data->target.decode(best.tokens);
+      }
+      if (k < kShown)
+        samples += "\n";
+    }
+    if (n > 0) {
+      double dn = static_cast<double>(n);
+      std::snprintf(buf, sizeof buf,
+                    "decoding %zu held-out sources, greedy / beam %lld: "
+                    "output = the pair's reference %.1f%% / %.1f%%, ",
+                    n, static_cast<long long>(kBeam), 100 * exact[0] / dn,
+                    100 * exact[1] / dn);
+      out += buf;
+      std::snprintf(buf, sizeof buf,
+                    "= one of the file's translations of that source "
+                    "%.1f%% / %.1f%%; mean log P per output token %.3f / "
+                    "%.3f\n",
+                    100 * anyRef[0] / dn, 100 * anyRef[1] / dn,
+                    score[0] / dn, score[1] / dn);
+      out += buf;
+      out += "the first " + std::to_string(std::min(n, kShown)) +
+             " held-out pairs:\n" + samples;
     }
     return out;
   }
