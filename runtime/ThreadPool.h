@@ -1,0 +1,129 @@
+//===- runtime/ThreadPool.h - Worker threads for runtime kernels -*- C++ -*-===//
+//
+// A small fixed pool of worker threads that runtime kernels called by
+// generated code (rnnc_matmul first) split large loops across. It is built
+// for that one use:
+//
+//   - parallelFor(n, fn) splits [0, n) statically into at most
+//     threadCount() contiguous parts, runs part 0 on the calling thread and
+//     the others on the workers, and returns when all are done. Static
+//     parts, not work stealing, so that which thread computes what depends
+//     only on n and the thread count (kernels that must be deterministic
+//     choose parts whose arithmetic does not depend on the split at all).
+//   - No allocation and no system call per call while the workers are
+//     awake: the job is published through one atomic word that workers spin
+//     on for a short while after each job, then they block on a condition
+//     variable (a per-step GEMM of a training loop arrives every few tens
+//     of microseconds; a sleeping worker costs a futex wake-up).
+//   - One job at a time. A caller that finds the pool busy (another thread's
+//     job, or its own: a nested call from inside fn) runs its whole range
+//     inline instead of waiting, so concurrent AOT contexts never deadlock
+//     and never nest.
+//   - Destruction (and resize) joins the workers; the process-wide pool is a
+//     function-local static whose destructor leaves it in the one-thread
+//     state, so a kernel called during static destruction still works.
+//
+// Errors are returned, never thrown: if the system refuses a thread, the
+// pool runs with the workers it got.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_RUNTIME_THREADPOOL_H
+#define RNNC_RUNTIME_THREADPOOL_H
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <pthread.h>
+#include <type_traits>
+#include <vector>
+
+namespace rnnc {
+
+class ThreadPool {
+public:
+  /// The most threads a pool will run (callers included).
+  static constexpr unsigned kMaxThreads = 64;
+  /// The most threads the default count picks from the hardware: past a
+  /// few cores, the products an RNN step makes are too small to split well.
+  static constexpr unsigned kMaxDefaultThreads = 8;
+
+  /// A pool of `threads` threads in all: the caller plus threads - 1
+  /// workers; 1 runs everything inline. 0 means defaultThreadCount().
+  explicit ThreadPool(unsigned threads = 0);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool &) = delete;
+  ThreadPool &operator=(const ThreadPool &) = delete;
+
+  /// Threads a parallelFor may use, the caller included (>= 1).
+  unsigned threadCount() const {
+    return threads.load(std::memory_order_relaxed);
+  }
+
+  /// Stops the workers and starts threads - 1 new ones (0: the default).
+  /// Waits for a job in flight to finish; parallelFor calls meanwhile run
+  /// inline. Returns the thread count the pool now has, which is smaller
+  /// when the system refused to create a thread.
+  unsigned resize(unsigned threads);
+
+  /// fn(begin, end) over [0, n) in min(n, threadCount()) contiguous parts,
+  /// part i = [n*i/parts, n*(i+1)/parts); returns after every part has run.
+  /// fn must not throw. Runs fn(0, n) inline when the pool is busy.
+  template <class Fn> void parallelFor(int64_t n, Fn &&fn) {
+    using F = std::remove_reference_t<Fn>;
+    run(n,
+        [](void *ctx, int64_t begin, int64_t end) {
+          (*static_cast<F *>(ctx))(begin, end);
+        },
+        const_cast<void *>(static_cast<const void *>(&fn)));
+  }
+
+  /// The pool rnnc_matmul and other kernels use, created on first use with
+  /// defaultThreadCount() threads.
+  static ThreadPool &global();
+
+  /// RNNC_THREADS when it is set and valid, else the hardware's thread
+  /// count capped at kMaxDefaultThreads (at least 1).
+  static unsigned defaultThreadCount();
+
+  /// Parses a thread count ("1".."64", nothing else); false if invalid.
+  static bool parseThreadCount(const char *text, unsigned &out);
+
+private:
+  using TaskFn = void (*)(void *ctx, int64_t begin, int64_t end);
+
+  struct Worker {
+    ThreadPool *pool;
+    unsigned index;      // part number, 1..threads-1
+    uint64_t initialJob; // the job word when it was started
+    pthread_t handle;
+  };
+
+  void run(int64_t n, TaskFn fn, void *ctx);
+  void workerLoop(Worker &w);
+  static void *workerEntry(void *arg);
+  void acquireExclusive();
+  void startWorkers(unsigned threads);
+  void stopWorkers();
+
+  std::atomic<unsigned> threads{1};
+  /// Held by the one caller whose job is in flight (or by resize).
+  std::atomic<bool> busy{false};
+  /// generation << kGenShift | stop bit | part count: workers see a new job
+  /// when the generation changes; only parts 1..count-1 read the job.
+  std::atomic<uint64_t> job{0};
+  /// Parts still running on workers.
+  std::atomic<unsigned> pending{0};
+  /// Workers blocked on workCv, read by a caller to skip the wake-up.
+  std::atomic<unsigned> sleepers{0};
+  TaskFn taskFn = nullptr;
+  void *taskCtx = nullptr;
+  int64_t taskN = 0;
+  std::mutex mu;
+  std::condition_variable workCv, doneCv;
+  std::vector<Worker> workers;
+};
+
+} // namespace rnnc
+
+#endif // RNNC_RUNTIME_THREADPOOL_H
