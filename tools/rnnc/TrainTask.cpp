@@ -34,17 +34,17 @@ Result<std::string> TrainTask::report(const codegen::CompiledFunction &forward,
     return makeError(r.error());
   if (r->units == 0)
     return makeError("there is no held-out data to evaluate on");
-  char buf[256];
-  std::snprintf(buf, sizeof buf,
-                "%lld held-out %ss (%s): loss %.4f nats/%s (%.4f bits), "
-                "perplexity %.3f",
-                static_cast<long long>(r->units), unit().c_str(),
-                describe().c_str(), r->loss, unit().c_str(), r->loss / std::log(2.0),
+  // The description can be long (paths); format the numbers on their own.
+  char nums[160];
+  std::snprintf(nums, sizeof nums,
+                "loss %.4f %s (%.4f bits), perplexity %.3f", r->loss,
+                lossLabel().c_str(), r->loss / std::log(2.0),
                 std::exp(r->loss));
-  std::string text = buf;
+  std::string text = std::to_string(r->units) + " held-out " + unit() +
+                     "s (" + describe() + "): " + nums;
   if (std::isfinite(r->accuracy)) {
-    std::snprintf(buf, sizeof buf, ", accuracy %.2f%%", 100 * r->accuracy);
-    text += buf;
+    std::snprintf(nums, sizeof nums, ", accuracy %.2f%%", 100 * r->accuracy);
+    text += nums;
   }
   return text + "\n";
 }

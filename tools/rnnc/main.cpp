@@ -105,7 +105,8 @@ const std::vector<Command> &allCommands() {
        "  --weight-decay X     weight decay (decoupled for adamw)\n"
        "  --schedule SPEC      constant, step:N[:G], cosine[:min=X],\n"
        "                       linear[:min=X], each optionally with warmup:W\n"
-       "                       (e.g. warmup:100,cosine)\n"
+       "                       (e.g. warmup:100,cosine); with --time-limit\n"
+       "                       and no --steps, over the time budget\n"
        "  --clip X             clip the global gradient norm to X (0: off)\n"
        "  --batch N, --bptt N  lanes per batch, steps per window\n"
        "  --val-every N        validate (and checkpoint) every N steps\n"
@@ -176,7 +177,7 @@ static void printHelp(std::ostream &os) {
   os << "usage: rnnc <command> [options]\n\nrnnc compiles recurrent neural "
         "networks written in the .rnn language.\n\ncommands:\n";
   for (const Command &c : allCommands())
-    os << "  " << c.name << std::string(10 - std::string(c.name).size(), ' ')
+    os << "  " << c.name << std::string(12 - std::string(c.name).size(), ' ')
        << c.summary << "\n";
   os << "\nRun 'rnnc <command> --help' for a command's options.\n";
 }
