@@ -12,6 +12,10 @@
 
 #include <cstdint>
 
+namespace rnnc {
+class ThreadPool;
+}
+
 namespace rnnc::gemm {
 
 /// Instruction sets the kernels are compiled for. Generic is whatever the
@@ -36,12 +40,22 @@ bool isaSupported(Isa isa);
 /// The instruction set rnnc_matmul uses on this CPU.
 Isa defaultIsa();
 
+/// The work (2*M*N*K*batch FLOPs) from which rnnc_matmul splits a product
+/// across ThreadPool::global(), with one part per kSplitFlops / 2.
+/// Measured with bench/GemmBench.cpp --threads on the char-LM shapes.
+constexpr double kSplitFlops = 2e6;
+
 /// rnnc_matmul with the instruction set and loop form fixed. A Form that
 /// does not apply to the transposes (Dot or Swapped without transB, or with
-/// transA) falls back to Axpy. `isa` must be supported.
+/// transA) falls back to Axpy. `isa` must be supported. With a pool, a
+/// product of at least splitFlops (0: any) is split across its threads;
+/// the result is bit-identical to pool = nullptr (one thread) for any
+/// thread count: parts are cut on the tile grid, so every element of C is
+/// computed by the same operations in the same order.
 void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
             int64_t batch, int64_t M, int64_t N, int64_t K, bool transA,
-            bool transB, int64_t strideA, int64_t strideB, int64_t strideC);
+            bool transB, int64_t strideA, int64_t strideB, int64_t strideC,
+            ThreadPool *pool = nullptr, double splitFlops = kSplitFlops);
 
 } // namespace rnnc::gemm
 

@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Gemm.h"
 #include "runtime/KernelABI.h"
+#include "runtime/ThreadPool.h"
 
 #include <algorithm>
 #include <cstring>
@@ -222,7 +223,7 @@ RNNC_INLINE void packPanels(const float *B, int64_t ldb, bool transposed,
 }
 
 /// C[M,N] = A'[M,K] * op(B)[K,N] with A'(m,k) = A[m*sam + k*sak]; C
-/// row-major, ldc = N. For PackB::Plain / Transposed each KC-row chunk of
+/// row-major, rows ldc apart (ldc > N for a column range of a wider C). For PackB::Plain / Transposed each KC-row chunk of
 /// op(B) is packed into P (KC x N rounded up to NR) just before use, so it
 /// is still in L2 when the micro-kernel reads it. keepPack: P already holds
 /// op(B) (a B shared across the batch that fits one chunk).
@@ -230,7 +231,7 @@ template <class Cfg>
 RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
                           const float *B, int64_t ldb, PackB pack, float *C,
                           int64_t M, int64_t N, int64_t K, float *P,
-                          bool keepPack) {
+                          bool keepPack, int64_t ldc) {
   constexpr int MR = Cfg::MR, NR = Cfg::NRV * Cfg::L;
   static_assert(MR <= kMaxMR && NR <= kMaxNR && Cfg::KC <= kMaxKC);
   const int64_t nFull = N / NR * NR;
@@ -274,16 +275,16 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
         const float *a = A + m * sam + k0 * sak;
         for (int64_t n = n0; n < nEnd; n += NR)
           axpyTileRows<Cfg, MR>(rows, a, sam, sak, panelAt(n), ldp,
-                                C + m * N + n, N, kc, acc);
+                                C + m * ldc + n, ldc, kc, acc);
         if (doTail) {
-          float *c = C + m * N + nFull;
+          float *c = C + m * ldc + nFull;
           if (acc)
             for (int r = 0; r < rows; ++r)
-              std::memcpy(tile + r * NR, c + r * N, sizeof(float) * nTail);
+              std::memcpy(tile + r * NR, c + r * ldc, sizeof(float) * nTail);
           axpyTileRows<Cfg, MR>(rows, a, sam, sak, tailPanel, NR, tile, NR,
                                 kc, acc);
           for (int r = 0; r < rows; ++r)
-            std::memcpy(c + r * N, tile + r * NR, sizeof(float) * nTail);
+            std::memcpy(c + r * ldc, tile + r * NR, sizeof(float) * nTail);
         }
       }
     }
@@ -373,15 +374,15 @@ RNNC_INLINE void dotRows(int rows, const float *a, const float *B, float *c,
 /// streams from memory once per call rather than once per row tile.
 template <class Cfg>
 RNNC_INLINE void dotForm(const float *A, const float *B, float *C, int64_t M,
-                         int64_t N, int64_t K) {
+                         int64_t N, int64_t K, int64_t ldc) {
   const int64_t chunk =
       std::max<int64_t>(Cfg::DS1, Cfg::SlabFloats / K / Cfg::DS1 * Cfg::DS1);
   for (int64_t n0 = 0; n0 < N; n0 += chunk) {
     const int64_t nc = std::min(chunk, N - n0);
     for (int64_t m = 0; m < M; m += Cfg::DR) {
       int rows = (int)std::min<int64_t>(Cfg::DR, M - m);
-      dotRows<Cfg, Cfg::DR>(rows, A + m * K, B + n0 * K, C + m * N + n0, nc,
-                            N, K);
+      dotRows<Cfg, Cfg::DR>(rows, A + m * K, B + n0 * K, C + m * ldc + n0,
+                            nc, ldc, K);
     }
   }
 }
@@ -453,82 +454,212 @@ template <class Cfg> RNNC_INLINE Plan plan(const Call &c) {
   return Plan::AxpyPackB;
 }
 
-/// D[n*M + m] -> C[m*N + n], 16 x 16 blocks so both sides stay in L1.
-RNNC_INLINE void transposeOut(const float *D, float *C, int64_t M,
-                              int64_t N) {
+/// D[n*M + m] -> C[m*ldc + n], 16 x 16 blocks so both sides stay in L1.
+RNNC_INLINE void transposeOut(const float *D, float *C, int64_t M, int64_t N,
+                              int64_t ldc) {
   constexpr int64_t W = 16;
   for (int64_t m0 = 0; m0 < M; m0 += W)
     for (int64_t n0 = 0; n0 < N; n0 += W) {
       const int64_t mEnd = std::min(M, m0 + W), nEnd = std::min(N, n0 + W);
       for (int64_t m = m0; m < mEnd; ++m)
         for (int64_t n = n0; n < nEnd; ++n)
-          C[m * N + n] = D[n * M + m];
+          C[m * ldc + n] = D[n * M + m];
     }
 }
 
-template <class Cfg> RNNC_INLINE void run(const Call &c) {
+/// The part of a product one thread computes: batch items [b0, b1), and of
+/// each item's C rows [m0, m1) and columns [n0, n1).
+struct Part {
+  int64_t b0, b1, m0, m1, n0, n1;
+};
+
+/// One Part of c by plan p. The loops over a part are the whole product's
+/// loops started at (m0, n0): a part whose corner sits on the plan's tile
+/// grid (split() ensures it) gives each of its elements the same tile
+/// shape, the same K blocking and the same reduction as computing C in one
+/// piece, so the result is bit-identical for any split. Scratch buffers
+/// are the running thread's own.
+template <class Cfg>
+RNNC_INLINE void runPart(const Call &c, Plan p, const Part &r) {
   const int64_t M = c.M, N = c.N, K = c.K;
-  if (M == 0 || N == 0)
+  const int64_t ms = r.m1 - r.m0, ns = r.n1 - r.n0;
+  if (ms <= 0 || ns <= 0)
     return;
   const int64_t sam = c.transA ? 1 : K, sak = c.transA ? M : 1;
-  const Plan p = K == 0 ? Plan::Axpy : plan<Cfg>(c);
   const int64_t kc = std::min<int64_t>(K, Cfg::KC);
   constexpr int64_t NR = Cfg::NRV * Cfg::L;
   auto padded = [](int64_t n) { return (n + NR - 1) / NR * NR; };
-  float *P = p == Plan::AxpyPackB ? scratch(0, kc * padded(N))
+  float *P = p == Plan::AxpyPackB ? scratch(0, kc * padded(ns))
              : p == Plan::Swapped ? scratch(0, kc * padded(M))
                                   : nullptr;
-  float *D = p == Plan::Swapped ? scratch(1, N * M) : nullptr;
-  for (int64_t b = 0; b < c.batch; ++b) {
+  float *D = p == Plan::Swapped ? scratch(1, ns * M) : nullptr;
+  for (int64_t b = r.b0; b < r.b1; ++b) {
     const float *a = c.A + b * c.strideA, *bb = c.B + b * c.strideB;
-    float *out = c.C + b * c.strideC;
+    float *out = c.C + b * c.strideC + r.m0 * N + r.n0;
     if (K == 0) {
-      std::memset(out, 0, sizeof(float) * M * N);
+      for (int64_t m = 0; m < ms; ++m)
+        std::memset(out + m * N, 0, sizeof(float) * ns);
       continue;
     }
     switch (p) {
     case Plan::Dot:
-      dotForm<Cfg>(a, bb, out, M, N, K);
+      dotForm<Cfg>(a + r.m0 * K, bb + r.n0 * K, out, ms, ns, K, N);
       break;
     case Plan::Axpy:
-      axpyForm<Cfg>(a, sam, sak, bb, N, PackB::None, out, M, N, K, nullptr,
-                    false);
+      axpyForm<Cfg>(a + r.m0 * sam, sam, sak, bb + r.n0, N, PackB::None, out,
+                    ms, ns, K, nullptr, false, N);
       break;
     case Plan::AxpyPackB:
-      axpyForm<Cfg>(a, sam, sak, bb, c.transB ? K : N,
-                    c.transB ? PackB::Transposed : PackB::Plain, out, M, N, K,
-                    P, /*keepPack=*/b > 0 && c.strideB == 0);
+      axpyForm<Cfg>(a + r.m0 * sam, sam, sak,
+                    c.transB ? bb + r.n0 * K : bb + r.n0, c.transB ? K : N,
+                    c.transB ? PackB::Transposed : PackB::Plain, out, ms, ns,
+                    K, P, /*keepPack=*/b > r.b0 && c.strideB == 0, N);
       break;
     case Plan::Swapped:
-      // D[N,M] = B[N,K] * A^T: B rows broadcast in place (sam = K,
-      // sak = 1), A [M,K] packed K-chunk by K-chunk into [kc, M].
-      axpyForm<Cfg>(bb, K, 1, a, K, PackB::Transposed, D, N, M, K, P,
-                    /*keepPack=*/false);
-      transposeOut(D, out, M, N);
+      // D[ns,M] = B[n0..n1, K] * A^T: B rows broadcast in place (sam = K,
+      // sak = 1), A [M,K] packed K-chunk by K-chunk into [kc, M]. Parts of
+      // a Swapped plan never split M.
+      axpyForm<Cfg>(bb + r.n0 * K, K, 1, a, K, PackB::Transposed, D, ns, M, K,
+                    P, /*keepPack=*/false, M);
+      transposeOut(D, out, M, ns, N);
       break;
     }
   }
 }
 
-void runGeneric(const Call &c) { run<GenericCfg>(c); }
+void partGeneric(const Call &c, Plan p, const Part &r) {
+  runPart<GenericCfg>(c, p, r);
+}
 #if RNNC_GEMM_X86
-RNNC_TARGET_AVX2 void runAvx2(const Call &c) { run<Avx2Cfg>(c); }
-RNNC_TARGET_AVX512 void runAvx512(const Call &c) { run<Avx512Cfg>(c); }
+RNNC_TARGET_AVX2 void partAvx2(const Call &c, Plan p, const Part &r) {
+  runPart<Avx2Cfg>(c, p, r);
+}
+RNNC_TARGET_AVX512 void partAvx512(const Call &c, Plan p, const Part &r) {
+  runPart<Avx512Cfg>(c, p, r);
+}
 #endif
 
-using RunFn = void (*)(const Call &);
+/// One instruction set's kernel: its plan, its part runner, and the tile
+/// grid a part's corner must sit on (see split()).
+struct Kernel {
+  Plan (*plan)(const Call &);
+  void (*part)(const Call &, Plan, const Part &);
+  int64_t mr, nr, dr, ds1;
+};
 
-RunFn runFor(Isa isa) {
+template <class Cfg> Plan planOf(const Call &c) {
+  return c.K == 0 ? Plan::Axpy : plan<Cfg>(c);
+}
+
+template <class Cfg>
+constexpr Kernel kernelOf(void (*part)(const Call &, Plan, const Part &)) {
+  return Kernel{planOf<Cfg>, part, Cfg::MR, Cfg::NRV * Cfg::L, Cfg::DR,
+                Cfg::DS1};
+}
+
+constexpr Kernel kGeneric = kernelOf<GenericCfg>(partGeneric);
+#if RNNC_GEMM_X86
+constexpr Kernel kAvx2 = kernelOf<Avx2Cfg>(partAvx2);
+constexpr Kernel kAvx512 = kernelOf<Avx512Cfg>(partAvx512);
+#endif
+
+const Kernel &kernelFor(Isa isa) {
   switch (isa) {
 #if RNNC_GEMM_X86
   case Isa::Avx512:
-    return runAvx512;
+    return kAvx512;
   case Isa::Avx2:
-    return runAvx2;
+    return kAvx2;
 #endif
   default:
-    return runGeneric;
+    return kGeneric;
   }
+}
+
+/// Which way a product is cut across threads, in units of whole tiles:
+///   - batch items, which are independent;
+///   - column blocks: NR columns for Axpy (full panels stay full panels and
+///     the column tail stays in the last part), DS1 for Dot (DS divides
+///     DS1, so S-wide dot tiles start at the same columns), MR for Swapped
+///     (the MR-row tiles of C^T);
+///   - row blocks: MR rows for Axpy, DR for Dot (each row tile keeps its
+///     height, hence its reduction); never for Swapped, whose packed
+///     operand is A.
+/// Columns first: a thread then reads only its share of the weights, which
+/// dominate the memory traffic of x @ W^T. Another way wins only when it
+/// balances clearly better (a few wide column blocks and many rows, as in
+/// the logits over all T*B rows).
+enum class Dim { Batch, Cols, Rows };
+
+struct Split {
+  Dim dim = Dim::Cols;
+  int64_t units = 1, unit = 1;
+  unsigned parts = 1;
+};
+
+Split split(const Kernel &k, const Call &c, Plan p, unsigned parts) {
+  const int64_t unitM = p == Plan::Dot ? k.dr : k.mr;
+  const int64_t unitN = p == Plan::Dot       ? k.ds1
+                        : p == Plan::Swapped ? k.mr
+                                             : k.nr;
+  const int64_t uB = c.batch, uN = (c.N + unitN - 1) / unitN;
+  const int64_t uM = p == Plan::Swapped ? 1 : (c.M + unitM - 1) / unitM;
+  // The fraction of `parts` threads kept busy by u equal units.
+  auto efficiency = [&](int64_t u) {
+    return (double)u / (double)(parts * ((u + parts - 1) / parts));
+  };
+  Split s{Dim::Cols, uN, unitN, parts};
+  double best = efficiency(uN);
+  if (efficiency(uB) > best + 0.1 || (uB >= parts && efficiency(uB) >= best)) {
+    s = {Dim::Batch, uB, 1, parts};
+    best = efficiency(uB);
+  }
+  if (efficiency(uM) > best + 0.1)
+    s = {Dim::Rows, uM, unitM, parts};
+  return s;
+}
+
+/// Runs c on `pool` when it has at least splitFlops (2*M*N*K*batch) of
+/// work, in at most one part per splitFlops / 2: waking a worker and the
+/// cache misses of its share cost microseconds that a smaller part does not
+/// repay (kSplitFlops in Gemm.h).
+void drive(const Kernel &k, const Call &c, ThreadPool *pool,
+           double splitFlops) {
+  if (c.M <= 0 || c.N <= 0 || c.batch <= 0)
+    return;
+  const Plan p = k.plan(c);
+  const Part whole{0, c.batch, 0, c.M, 0, c.N};
+  const double flops = 2.0 * c.batch * c.M * c.N * c.K;
+  unsigned parts = pool ? pool->threadCount() : 1;
+  if (parts > 1 && splitFlops > 0)
+    parts = (unsigned)std::clamp<double>(flops / (splitFlops / 2), 1, parts);
+  if (parts <= 1 || flops < splitFlops) {
+    k.part(c, p, whole);
+    return;
+  }
+  const Split s = split(k, c, p, parts);
+  if (s.units < 2) {
+    k.part(c, p, whole);
+    return;
+  }
+  pool->parallelFor(
+      s.units,
+      [&](int64_t u0, int64_t u1) {
+        Part r = whole;
+        switch (s.dim) {
+        case Dim::Batch:
+          r.b0 = u0, r.b1 = u1;
+          break;
+        case Dim::Cols:
+          r.n0 = u0 * s.unit, r.n1 = std::min(c.N, u1 * s.unit);
+          break;
+        case Dim::Rows:
+          r.m0 = u0 * s.unit, r.m1 = std::min(c.M, u1 * s.unit);
+          break;
+        }
+        k.part(c, p, r);
+      },
+      s.parts);
 }
 
 } // namespace
@@ -563,9 +694,12 @@ Isa defaultIsa() {
 
 void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
             int64_t batch, int64_t M, int64_t N, int64_t K, bool transA,
-            bool transB, int64_t strideA, int64_t strideB, int64_t strideC) {
-  runFor(isa)(Call{A, B, C, batch, M, N, K, transA, transB, strideA, strideB,
-                   strideC, form});
+            bool transB, int64_t strideA, int64_t strideB, int64_t strideC,
+            ThreadPool *pool, double splitFlops) {
+  drive(kernelFor(isa),
+        Call{A, B, C, batch, M, N, K, transA, transB, strideA, strideB,
+             strideC, form},
+        pool, splitFlops);
 }
 
 } // namespace rnnc::gemm
@@ -577,7 +711,12 @@ extern "C" void rnnc_matmul(const float *A, const float *B, float *C,
   using namespace rnnc::gemm;
   // Chosen on the first call (a function-local static: no dependence on the
   // order of static initializers).
-  static const RunFn defaultRun = runFor(defaultIsa());
-  defaultRun(Call{A, B, C, batch, M, N, K, transA != 0, transB != 0, strideA,
-                  strideB, strideC, Form::Auto});
+  static const Kernel &kernel = kernelFor(defaultIsa());
+  // The pool is only looked at (and created, on first use) for products
+  // large enough to split.
+  const bool big = 2.0 * batch * M * N * K >= kSplitFlops;
+  drive(kernel,
+        Call{A, B, C, batch, M, N, K, transA != 0, transB != 0, strideA,
+             strideB, strideC, Form::Auto},
+        big ? &rnnc::ThreadPool::global() : nullptr, kSplitFlops);
 }

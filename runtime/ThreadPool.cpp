@@ -178,17 +178,18 @@ void ThreadPool::workerLoop(Worker &w) {
   }
 }
 
-void ThreadPool::run(int64_t n, TaskFn fn, void *ctx) {
+void ThreadPool::run(int64_t n, TaskFn fn, void *ctx, unsigned maxParts) {
   if (n <= 0)
     return;
-  if (n == 1 || threads.load(std::memory_order_relaxed) <= 1 ||
+  if (n == 1 || maxParts == 1 || threads.load(std::memory_order_relaxed) <= 1 ||
       busy.exchange(true, std::memory_order_acquire)) {
     fn(ctx, 0, n);
     return;
   }
   // Under `busy` the thread count cannot change.
-  const unsigned parts = static_cast<unsigned>(
-      std::min<int64_t>(n, threads.load(std::memory_order_relaxed)));
+  const unsigned parts = static_cast<unsigned>(std::min<int64_t>(
+      {n, threads.load(std::memory_order_relaxed),
+       maxParts ? maxParts : kMaxThreads}));
   if (parts <= 1) {
     busy.store(false, std::memory_order_release);
     fn(ctx, 0, n);

@@ -66,16 +66,18 @@ public:
   /// when the system refused to create a thread.
   unsigned resize(unsigned threads);
 
-  /// fn(begin, end) over [0, n) in min(n, threadCount()) contiguous parts,
-  /// part i = [n*i/parts, n*(i+1)/parts); returns after every part has run.
-  /// fn must not throw. Runs fn(0, n) inline when the pool is busy.
-  template <class Fn> void parallelFor(int64_t n, Fn &&fn) {
+  /// fn(begin, end) over [0, n) in parts = min(n, threadCount(), maxParts)
+  /// contiguous parts (maxParts 0: no limit), part i = [n*i/parts,
+  /// n*(i+1)/parts), part 0 on the calling thread; returns after every part
+  /// has run. fn must not throw. Runs fn(0, n) inline when the pool is busy.
+  template <class Fn>
+  void parallelFor(int64_t n, Fn &&fn, unsigned maxParts = 0) {
     using F = std::remove_reference_t<Fn>;
     run(n,
         [](void *ctx, int64_t begin, int64_t end) {
           (*static_cast<F *>(ctx))(begin, end);
         },
-        const_cast<void *>(static_cast<const void *>(&fn)));
+        const_cast<void *>(static_cast<const void *>(&fn)), maxParts);
   }
 
   /// The pool rnnc_matmul and other kernels use, created on first use with
@@ -99,7 +101,7 @@ private:
     pthread_t handle;
   };
 
-  void run(int64_t n, TaskFn fn, void *ctx);
+  void run(int64_t n, TaskFn fn, void *ctx, unsigned maxParts);
   void workerLoop(Worker &w);
   static void *workerEntry(void *arg);
   void acquireExclusive();

@@ -13,13 +13,22 @@
 // the product rounding and the final store), which is the bound itself, not
 // a loose multiple of it.
 //
+// Threads: every ISA x form is also run split across pools of 2, 3 and 5
+// threads with the size threshold off (every shape splits, down to one
+// tile per part), and must match the one-thread result bit for bit
+// (memcmp), padding included: rnnc_matmul's results may not depend on the
+// thread count (training resume relies on it).
+//
 //===----------------------------------------------------------------------===//
 #include "runtime/Gemm.h"
 #include "runtime/KernelABI.h"
+#include "runtime/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -67,6 +76,17 @@ const char *formName(Form form) {
     return "swapped";
   }
   return "?";
+}
+
+/// Pools of 2, 3 and 5 threads, shared by every test.
+const std::vector<std::unique_ptr<rnnc::ThreadPool>> &pools() {
+  static const auto *all = [] {
+    auto *v = new std::vector<std::unique_ptr<rnnc::ThreadPool>>();
+    for (unsigned n : {2u, 3u, 5u})
+      v->push_back(std::make_unique<rnnc::ThreadPool>(n));
+    return v;
+  }();
+  return *all;
 }
 
 /// Random data of shape `s`, the double-precision reference and its bound
@@ -132,7 +152,18 @@ void checkAll(const Shape &s, unsigned seed) {
       std::vector<float> C(std::max<int64_t>(1, s.batch * strideC), sentinel);
       matmul(isa, form, A.data(), B.data(), C.data(), s.batch, s.M, s.N, s.K,
              s.transA, s.transB, strideA, strideB, strideC);
-      verify(C, std::string(isaName(isa)) + "/" + formName(form));
+      const std::string what = std::string(isaName(isa)) + "/" + formName(form);
+      verify(C, what);
+      for (const auto &pool : pools()) {
+        std::vector<float> Ct(C.size(), sentinel);
+        matmul(isa, form, A.data(), B.data(), Ct.data(), s.batch, s.M, s.N,
+               s.K, s.transA, s.transB, strideA, strideB, strideC, pool.get(),
+               /*splitFlops=*/0);
+        EXPECT_EQ(std::memcmp(C.data(), Ct.data(), sizeof(float) * C.size()),
+                  0)
+            << what << " " << describe(s) << ": " << pool->threadCount()
+            << " threads differ from one";
+      }
     }
   }
   std::vector<float> C(std::max<int64_t>(1, s.batch * strideC), sentinel);
@@ -211,6 +242,44 @@ TEST(MatMulTest, CharLmShapes) {
   checkAll({1, 65, 256, 2048, true, false}, 57);
   // embedding gradient per time step: one_hot^T @ dy, batched
   checkAll({8, 65, 64, 32, true, false}, 58);
+}
+
+TEST(MatMulTest, RnncMatmulIsIndependentOfTheGlobalThreadCount) {
+  // rnnc_matmul through ThreadPool::global() at its own size threshold
+  // against the one-thread kernel, on products above and below it.
+  const Shape shapes[] = {
+      {1, 32, 1024, 256, false, true},  {1, 32, 256, 1024, false, false},
+      {1, 1024, 256, 32, true, false},  {1, 2048, 65, 256, false, true},
+      {1, 1, 1024, 256, false, true},   {64, 65, 64, 32, true, false, true},
+      {1, 700, 300, 90, true, true},    {3, 50, 333, 129, false, true},
+  };
+  rnnc::ThreadPool &global = rnnc::ThreadPool::global();
+  const unsigned before = global.threadCount();
+  std::mt19937 rng(77);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  for (unsigned threads : {1u, 2u, 3u, 4u}) {
+    ASSERT_EQ(global.resize(threads), threads);
+    for (const Shape &s : shapes) {
+      const int64_t strideA = s.M * s.K, strideB = s.shareB ? 0 : s.K * s.N;
+      std::vector<float> A(s.batch * strideA), B(s.shareB ? s.K * s.N
+                                                          : s.batch * strideB);
+      for (float &x : A)
+        x = dist(rng);
+      for (float &x : B)
+        x = dist(rng);
+      std::vector<float> want(s.batch * s.M * s.N), got(want.size());
+      matmul(defaultIsa(), Form::Auto, A.data(), B.data(), want.data(),
+             s.batch, s.M, s.N, s.K, s.transA, s.transB, strideA, strideB,
+             s.M * s.N);
+      rnnc_matmul(A.data(), B.data(), got.data(), s.batch, s.M, s.N, s.K,
+                  s.transA, s.transB, strideA, strideB, s.M * s.N);
+      EXPECT_EQ(std::memcmp(want.data(), got.data(),
+                            sizeof(float) * want.size()),
+                0)
+          << describe(s) << " with " << threads << " threads";
+    }
+  }
+  global.resize(before);
 }
 
 } // namespace

@@ -95,6 +95,27 @@ TEST(ThreadPoolTest, UsesSeveralThreads) {
   EXPECT_TRUE(ids.count(std::this_thread::get_id()));
 }
 
+TEST(ThreadPoolTest, MaxPartsLimitsTheSplit) {
+  ThreadPool pool(4);
+  for (unsigned maxParts : {1u, 2u, 3u, 4u, 9u}) {
+    std::mutex mu;
+    std::set<std::pair<int64_t, int64_t>> ranges;
+    std::vector<int> hits(100, 0);
+    pool.parallelFor(
+        100,
+        [&](int64_t begin, int64_t end) {
+          std::lock_guard<std::mutex> lock(mu);
+          ranges.insert({begin, end});
+          for (int64_t i = begin; i < end; ++i)
+            ++hits[i];
+        },
+        maxParts);
+    EXPECT_EQ(ranges.size(), std::min(maxParts, 4u)) << maxParts;
+    for (int h : hits)
+      ASSERT_EQ(h, 1);
+  }
+}
+
 TEST(ThreadPoolTest, ConcurrentCallersFromFourThreads) {
   // Each caller either gets the workers or runs inline; either way every
   // one of its indices is visited exactly once and nobody waits forever.
