@@ -10,7 +10,14 @@
 // thread CPU time, not wall time, so that preemption is not counted.
 //
 //   rnnc-bench-gemm [--reps 15] [--ms 3] [--isa generic|avx2|avx512]
-//                   [--only SUBSTRING-OF-SHAPE-NAME]
+//                   [--only SUBSTRING-OF-SHAPE-NAME] [--threads N]
+//
+// --threads N (N >= 2) prints instead the threading table: wall-clock
+// microseconds per call of the new kernel on one thread, split across a
+// ThreadPool of N threads regardless of size, and split only past
+// kSplitFlops as rnnc_matmul does ("auto"), with the speedups and whether
+// the results are bit-identical. Wall time here, since CPU time of one
+// thread does not see the workers; so run it on an otherwise idle machine.
 //
 // --isa times the new kernel compiled for that instruction set instead of
 // the one rnnc_matmul picks (e.g. avx2 on an AVX-512 machine, to see what a
@@ -21,8 +28,10 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Gemm.h"
 #include "runtime/KernelABI.h"
+#include "runtime/ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <cmath>
 #include <cstdio>
@@ -186,10 +195,75 @@ double cpuSeconds() {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+double wallSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// The --threads table: one thread vs a pool of `threads`, wall time.
+int threadTable(const Shape *shapes, size_t count, rnnc::gemm::Isa isaChoice,
+                const char *const *isaNames, unsigned threads, int reps,
+                double ms, const char *only) {
+  using namespace rnnc::gemm;
+  rnnc::ThreadPool pool(threads);
+  std::printf("ISA %s; %u threads; median of %d reps of ~%.1f ms wall time; "
+              "auto splits from %.1f MFLOP\n",
+              isaNames[(int)isaChoice], pool.threadCount(), reps, ms,
+              kSplitFlops * 1e-6);
+  std::printf("%-20s %5s %5s %5s %5s %6s | %9s %9s %9s | %7s %7s | %s\n",
+              "shape", "batch", "M", "N", "K", "MFLOP", "1T us", "NT us",
+              "auto us", "NT/1T", "auto/1T", "same");
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (size_t si = 0; si < count; ++si) {
+    const Shape &s = shapes[si];
+    if (only && !std::strstr(s.name, only))
+      continue;
+    std::vector<float> A(s.batch * s.M * s.K), B(s.batch * s.K * s.N);
+    for (float &x : A)
+      x = dist(rng);
+    for (float &x : B)
+      x = dist(rng);
+    // 0: one thread; 1: always split; 2: split as rnnc_matmul does.
+    std::vector<std::vector<float>> C(3,
+                                      std::vector<float>(s.batch * s.M * s.N));
+    auto run = [&](int v) {
+      matmul(isaChoice, Form::Auto, A.data(), B.data(), C[v].data(), s.batch,
+             s.M, s.N, s.K, s.transA, s.transB, s.M * s.K,
+             s.shareB ? 0 : s.K * s.N, s.M * s.N, v ? &pool : nullptr,
+             v == 1 ? 0.0 : kSplitFlops);
+    };
+    double t0 = wallSeconds();
+    run(0);
+    double once = wallSeconds() - t0;
+    int64_t calls = std::max<int64_t>(1, (int64_t)(ms * 1e-3 / once));
+    std::vector<double> us[3];
+    for (int r = 0; r < reps; ++r)
+      for (int v = 0; v < 3; ++v) {
+        double start = wallSeconds();
+        for (int64_t i = 0; i < calls; ++i)
+          run(v);
+        us[v].push_back((wallSeconds() - start) * 1e6 / calls);
+      }
+    const bool same =
+        !std::memcmp(C[0].data(), C[1].data(), sizeof(float) * C[0].size()) &&
+        !std::memcmp(C[0].data(), C[2].data(), sizeof(float) * C[0].size());
+    const double m0 = median(us[0]), m1 = median(us[1]), m2 = median(us[2]);
+    std::printf("%-20s %5lld %5lld %5lld %5lld %6.2f | %9.2f %9.2f %9.2f | "
+                "%6.2fx %6.2fx | %s\n",
+                s.name, (long long)s.batch, (long long)s.M, (long long)s.N,
+                (long long)s.K, 2e-6 * s.batch * s.M * s.N * s.K, m0, m1, m2,
+                m0 / m1, m0 / m2, same ? "yes" : "NO");
+    std::fflush(stdout);
+  }
+  return 0;
 }
 
 } // namespace
@@ -200,8 +274,14 @@ int main(int argc, char **argv) {
   double ms = 3;
   static Isa isaChoice = defaultIsa();
   const char *only = nullptr;
+  unsigned threads = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--reps"))
+    if (!std::strcmp(argv[i], "--threads")) {
+      if (!rnnc::ThreadPool::parseThreadCount(argv[i + 1], threads)) {
+        std::fprintf(stderr, "error: --threads takes 1..64\n");
+        return 1;
+      }
+    } else if (!std::strcmp(argv[i], "--reps"))
       reps = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--ms"))
       ms = std::atof(argv[i + 1]);
@@ -262,6 +342,9 @@ int main(int argc, char **argv) {
       {"swapped", call(Form::Swapped)},
   };
   const char *isa[] = {"generic", "avx2", "avx512"};
+  if (threads > 1)
+    return threadTable(shapes, std::size(shapes), isaChoice, isa, threads,
+                       reps, ms, only);
   std::printf("ISA %s; median of %d reps of ~%.1f ms; GFLOP/s = 2*M*N*K*batch "
               "/ time\n",
               isa[(int)isaChoice], reps, ms);
