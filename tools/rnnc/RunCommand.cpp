@@ -20,6 +20,7 @@
 #include "codegen/ObjectCache.h"
 #include "ir/Interpreter.h"
 #include "runtime/Npy.h"
+#include "runtime/ThreadPool.h"
 
 #include <chrono>
 #include <iostream>
@@ -120,9 +121,19 @@ int runRun(const std::vector<std::string> &argsIn) {
   std::vector<std::string> inputs = takeRepeated(args, "input");
   ModelOptions opts;
   if (!parseModelOptions(args,
-                         {"weights", "lengths", "o", "output", "seed", "model"},
+                         {"weights", "lengths", "o", "output", "seed", "model",
+                          "threads"},
                          "run", opts, {"interpret", "no-cache", "verbose"}))
     return kExitUsage;
+  // The runtime's worker pool, sized before anything runs.
+  if (opts.extra.count("threads")) {
+    unsigned threads = 0;
+    if (!ThreadPool::parseThreadCount(opts.extra["threads"].c_str(), threads)) {
+      std::cerr << "rnnc run: error: --threads takes a count from 1 to 64\n";
+      return kExitUsage;
+    }
+    ThreadPool::global().resize(threads);
+  }
   auto flag = [&](const char *n) {
     auto it = opts.extra.find(n);
     return it == opts.extra.end() ? std::string() : it->second;

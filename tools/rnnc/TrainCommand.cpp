@@ -29,6 +29,7 @@
 #include "runtime/LRSchedule.h"
 #include "runtime/Optimizer.h"
 #include "runtime/Safetensors.h"
+#include "runtime/ThreadPool.h"
 #include "tools/rnnc/Checkpoint.h"
 #include "tools/rnnc/DropoutMasks.h"
 #include "tools/rnnc/LoadedModel.h"
@@ -204,9 +205,20 @@ int train(const std::vector<std::string> &args) {
                           "weight-decay", "schedule", "batch", "bptt",
                           "steps", "epochs", "time-limit", "clip",
                           "val-every", "val-windows", "val-fraction", "seed",
-                          "log-every"},
+                          "log-every", "threads"},
                          kCmd, opts, {"quiet", "no-cache"}))
     return kExitUsage;
+  // The runtime's worker pool, sized before anything runs. Results do not
+  // depend on it (rnnc_matmul splits bit-identically), so a resumed run may
+  // use another count.
+  if (opts.extra.count("threads")) {
+    unsigned threads = 0;
+    if (!ThreadPool::parseThreadCount(opts.extra["threads"].c_str(), threads)) {
+      fail("--threads takes a count from 1 to 64");
+      return kExitUsage;
+    }
+    ThreadPool::global().resize(threads);
+  }
   if (!opts.extra.count("data")) {
     fail("no training data given (--data FILE)");
     return kExitUsage;

@@ -49,6 +49,8 @@ const std::vector<Command> &allCommands() {
        "  --no-cache     do not use the on-disk object cache\n"
        "                 ($RNNC_CACHE_DIR, $XDG_CACHE_HOME/rnnc, ~/.cache/rnnc)\n"
        "  --verbose      print compile and run times and the cache outcome\n"
+       "  --threads N    threads for large matrix products (default\n"
+       "                 $RNNC_THREADS, else all cores up to 8)\n"
        "  --model NAME   which model of the file (default: the last)\n"
        "  --set NAME=N   bind the model's size NAME\n",
        runRun},
@@ -120,6 +122,9 @@ const std::vector<Command> &allCommands() {
        "                       terminal (default 10)\n"
        "  --quiet              print only the summary\n"
        "  --no-cache           do not use the on-disk object cache\n"
+       "  --threads N          threads for large matrix products (default\n"
+       "                       $RNNC_THREADS, else all cores up to 8); the\n"
+       "                       results do not depend on it\n"
        "  --set NAME=N         bind a size of the model\n\n"
        "Ctrl-C stops after the current step and saves. A NaN or infinite\n"
        "loss stops the run, naming the step, without saving.\n",
