@@ -199,6 +199,18 @@ TEST(AutodiffModel, Seq2SeqAttention) {
   EXPECT_TRUE(checkGradient(*l.fn, args, {}, modelCheck()));
 }
 
+TEST(AutodiffModel, DotProductAttentionSeq2Seq) {
+  // examples/dot_attention.rnn: the decoder cell scores the captured encoder
+  // sequence by mem @ h (Luong dot-product attention), masked by S lengths.
+  Lowered l = lower(readExample("dot_attention.rnn"),
+                    {{"Vs", 6}, {"Vt", 5}, {"H", 3}});
+  ASSERT_TRUE(l.fn);
+  auto args = makeArgs(l, {{"T", 4}, {"S", 5}, {"B", 2}},
+                       [](const std::string &n) { return n == "src" ? 6 : 5; },
+                       {4, 2}, {3, 5});
+  EXPECT_TRUE(checkGradient(*l.fn, args, {}, modelCheck()));
+}
+
 TEST(AutodiffModel, TrainingLoweringWithDropout) {
   // Dropout between stacked layers and on a pooled value: under training it
   // is x * mask with the mask an argument, which gets no gradient.
