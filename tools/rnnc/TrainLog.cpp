@@ -184,6 +184,16 @@ std::string lossPlotSvg(const std::vector<StepRecord> &rows,
     if (std::isfinite(r.valLoss))
       val.push_back({double(r.step), r.valLoss});
   }
+  // A long run has thousands of steps; 800 points draw the same curve.
+  if (train.size() > 800) {
+    size_t stride = (train.size() + 799) / 800;
+    std::vector<std::pair<double, double>> thin;
+    for (size_t i = 0; i < train.size(); i += stride)
+      thin.push_back(train[i]);
+    if (thin.back() != train.back())
+      thin.push_back(train.back());
+    train = std::move(thin);
+  }
   double x0 = 0, x1 = 1, y0 = 1e300, y1 = -1e300;
   for (auto *series : {&train, &val})
     for (auto [x, y] : *series) {
