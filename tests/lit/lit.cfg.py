@@ -14,6 +14,10 @@ config.test_exec_root = os.path.join(config.rnnc_obj_root, "tests", "lit")
 path = [config.rnnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")]
 config.environment["PATH"] = os.pathsep.join(path)
 config.substitutions.append(("%shared_data", config.shared_data_dir))
+# Tests on the real datasets say `REQUIRES: shared-data`; without
+# ../shared/data (a checkout on its own) they are reported unsupported.
+if os.path.isdir(config.shared_data_dir):
+    config.available_features.add("shared-data")
 config.substitutions.append(("%src_root", config.rnnc_src_root))
 # The build tree, e.g. for linking against runtime/librnnc_runtime.a.
 config.substitutions.append(("%obj_root", config.rnnc_obj_root))
