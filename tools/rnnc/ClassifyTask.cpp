@@ -28,7 +28,7 @@
 // `<prefix>confusion.svg` (ConfusionMatrix.h).
 //
 //===----------------------------------------------------------------------===//
-#include "tools/rnnc/TrainTask.h"
+#include "tools/rnnc/SequenceTask.h"
 
 #include "frontend/Frontend.h"
 #include "runtime/Batching.h"
@@ -153,7 +153,7 @@ Result<ExampleSet> loadLabelledFrames(const std::string &path,
   return set;
 }
 
-class ClassifyTask : public TrainTask {
+class ClassifyTask : public SequenceTask {
 public:
   ClassifyTask(std::string path, DeclaredData input, DeclaredData target)
       : path(std::move(path)), input(std::move(input)),
@@ -336,7 +336,7 @@ public:
                        std::to_string(s.valFraction));
     if (!input.isToken)
       normalizeFrames();
-    batches.emplace(&all, trainIdx, s.batch, s.seed, /*shuffle=*/true);
+    iter.emplace(&all, trainIdx, s.batch, s.seed, /*shuffle=*/true);
     // Every example holds the same kind of data (the loaders ensure it), so
     // a batch can only fail here, once, and not in next().
     auto probe = makeBatch(all, {trainIdx[0]});
@@ -346,28 +346,13 @@ public:
   }
 
   TaskBatch next(std::vector<Tensor> &args) override {
-    auto b = batches->next();
-    if (!b) {
-      // Unreachable after attach's checks; a message beats a crash.
-      std::cerr << "rnnc: error: " << path << ": " << b.error() << "\n";
-      std::exit(1);
-    }
-    TaskBatch tb;
-    tb.rows = b->batchSize();
-    tb.units = tb.rows;
-    tb.resetState = true;
-    args[inputArg] = std::move(b->x);
-    args[targetArg] = std::move(b->labels);
+    PaddedBatch b = nextBatch(path);
+    TaskBatch tb = freshBatch(b.batchSize(), b.batchSize());
+    args[inputArg] = std::move(b.x);
+    args[targetArg] = std::move(b.labels);
     for (unsigned l : lengthArgs)
-      args[l] = b->lengths;
+      args[l] = b.lengths;
     return tb;
-  }
-
-  int64_t position() const override { return batches->position(); }
-  void seek(int64_t p) override { batches->seek(p); }
-  int64_t epoch() const override { return batches->epoch(); }
-  int64_t batchesPerEpoch() const override {
-    return batches->batchesPerEpoch();
   }
 
   Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
@@ -453,7 +438,6 @@ private:
   std::vector<float> mean, scale;
   std::map<std::string, std::string> recorded;
   BatchShape shape;
-  std::optional<BatchIterator> batches;
   unsigned inputArg = 0, targetArg = 0;
   std::vector<unsigned> lengthArgs;
 

@@ -29,7 +29,7 @@
 // (ForecastMetrics.h), and PREFIXforecast.svg with --report PREFIX.
 //
 //===----------------------------------------------------------------------===//
-#include "tools/rnnc/TrainTask.h"
+#include "tools/rnnc/SequenceTask.h"
 
 #include "runtime/Batching.h"
 #include "runtime/TextFile.h"
@@ -224,7 +224,7 @@ std::string fmt(const char *format, double v) {
   return buf;
 }
 
-class ForecastTask : public TrainTask {
+class ForecastTask : public SequenceTask {
 public:
   ForecastTask(SeriesSpec spec, std::string columnName, std::string seasonWhy,
                std::vector<float> raw, int64_t nTrain,
@@ -317,22 +317,14 @@ public:
 
   TaskBatch next(std::vector<Tensor> &args) override {
     // attach() made sure there is at least one window, so this succeeds.
-    auto b = iter->next();
-    TaskBatch tb;
-    tb.rows = b->batchSize();
-    tb.units = tb.rows * window;
-    tb.resetState = true;
-    args[inputArg] = std::move(b->x);
-    args[targetArg] = std::move(b->y);
+    PaddedBatch b = nextBatch(spec.path);
+    TaskBatch tb = freshBatch(b.batchSize(), b.batchSize() * window);
+    args[inputArg] = std::move(b.x);
+    args[targetArg] = std::move(b.y);
     for (unsigned l : lengthArgs)
-      args[l] = b->lengths;
+      args[l] = b.lengths;
     return tb;
   }
-
-  int64_t position() const override { return iter->position(); }
-  void seek(int64_t p) override { iter->seek(p); }
-  int64_t epoch() const override { return iter->epoch(); }
-  int64_t batchesPerEpoch() const override { return iter->batchesPerEpoch(); }
 
   Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
                               const ModelArgs &layout,
@@ -459,7 +451,6 @@ private:
   int64_t restoredWindow = 0, window = 0;
   BatchShape shape;
   ExampleSet windows;
-  std::optional<BatchIterator> iter;
   unsigned inputArg = 0, targetArg = 0;
   std::vector<unsigned> lengthArgs;
 };

@@ -16,7 +16,7 @@
 // vocabularies, which the checkpoint keeps for `rnnc translate` and eval.
 //
 //===----------------------------------------------------------------------===//
-#include "tools/rnnc/TrainTask.h"
+#include "tools/rnnc/SequenceTask.h"
 
 #include "runtime/Batching.h"
 #include "runtime/SentencePairs.h"
@@ -34,7 +34,7 @@ namespace rnnc::driver {
 
 namespace {
 
-class Seq2SeqTask : public TrainTask {
+class Seq2SeqTask : public SequenceTask {
 public:
   Seq2SeqTask(std::string path, SentencePairs pairs, std::string srcSize,
               std::string tgtSize, double valFraction)
@@ -140,24 +140,10 @@ public:
   }
 
   TaskBatch next(std::vector<Tensor> &args) override {
-    auto b = iter->next();
-    if (!b) {
-      // attach() built every batch once; this cannot happen.
-      std::fprintf(stderr, "rnnc: internal error: %s\n", b.error().c_str());
-      std::abort();
-    }
-    TaskBatch tb;
-    tb.rows = b->batchSize();
-    tb.units = tokens(b->decoderLengths);
-    tb.resetState = true;
-    fill(args, slots, *b);
-    return tb;
+    PaddedBatch b = nextBatch(path);
+    fill(args, slots, b);
+    return freshBatch(b.batchSize(), tokens(b.decoderLengths));
   }
-
-  int64_t position() const override { return iter->position(); }
-  void seek(int64_t p) override { iter->seek(p); }
-  int64_t epoch() const override { return iter->epoch(); }
-  int64_t batchesPerEpoch() const override { return iter->batchesPerEpoch(); }
 
   Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
                               const ModelArgs &layout,
@@ -346,7 +332,6 @@ private:
   BatchShape shape;
   IndexSplit split;
   Seq2SeqSlots slots;
-  std::optional<BatchIterator> iter;
 
   Status build() {
     auto d = makeSeq2Seq(pairs, settings.level, settings.minCount,
