@@ -575,10 +575,8 @@ private:
       int64_t width = scores.shape().back();
       const float *sp = scores.f32Data();
       const int32_t *yp = b->labels.i32Data();
-      for (int64_t row = 0; row < rows; ++row) {
-        const float *p = sp + row * width;
-        cm.add(yp[row], std::max_element(p, p + width) - p);
-      }
+      for (int64_t row = 0; row < rows; ++row)
+        cm.add(yp[row], argmaxRow(sp + row * width, width));
       r.units += rows;
     }
     r.loss = lossSum / static_cast<double>(r.units);

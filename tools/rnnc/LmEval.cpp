@@ -2,6 +2,7 @@
 #include "tools/rnnc/LmEval.h"
 
 #include "runtime/TbpttStream.h"
+#include "tools/rnnc/TrainTask.h"
 
 #include <algorithm>
 #include <cmath>
@@ -52,11 +53,8 @@ Result<LmEvalResult> evaluateLm(const codegen::CompiledFunction &forward,
     int64_t V = logits.shape().back();
     const float *lp = logits.f32Data();
     const int32_t *yp = b.y.i32Data();
-    for (int64_t i = 0; i < n; ++i) {
-      const float *row = lp + i * V;
-      int64_t best = std::max_element(row, row + V) - row;
-      correct += best == yp[i];
-    }
+    for (int64_t i = 0; i < n; ++i)
+      correct += argmaxRow(lp + i * V, V) == yp[i];
     for (size_t s = 0; s < states.size(); ++s)
       states[s] = std::move((*out)[layout.finalStates()[s]]);
     ++r.windows;

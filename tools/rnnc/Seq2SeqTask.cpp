@@ -369,9 +369,8 @@ private:
       for (int64_t r = 0; r < B; ++r) {
         if (t >= b.decoderLengths.i32Data()[r])
           continue;
-        const float *z = logits.f32Data() + (t * B + r) * V;
-        int64_t best = std::max_element(z, z + V) - z;
-        hits += best == b.decoderOut.i32Data()[t * B + r];
+        hits += argmaxRow(logits.f32Data() + (t * B + r) * V, V) ==
+                b.decoderOut.i32Data()[t * B + r];
       }
     return hits;
   }

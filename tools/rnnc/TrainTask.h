@@ -26,6 +26,7 @@
 #include "tools/rnnc/LoadedModel.h"
 #include "tools/rnnc/ModelArgs.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -51,6 +52,12 @@ struct EvalResult {
   double accuracy = 0;
   int64_t units = 0;
 };
+
+/// The class a row of `n` logits (or scores) predicts: the index of the
+/// largest, the first of equals. Every accuracy the tasks report uses it.
+inline int64_t argmaxRow(const float *row, int64_t n) {
+  return std::max_element(row, row + n) - row;
+}
 
 struct TaskBatch {
   /// Rows in this batch (the last batch of an epoch may be smaller).
