@@ -563,15 +563,11 @@ private:
       args[layout.targets()[0]] = b->labels;
       for (unsigned l : layout.lengths())
         args[l] = b->lengths;
-      auto out = forward.run(args);
-      if (!out)
-        return makeError(out.error());
-      double loss = (*out)[layout.lossResult()].f32Data()[0];
-      if (!std::isfinite(loss))
-        return makeError("the loss is " + std::to_string(loss) +
-                         " on held-out batch " + std::to_string(k));
-      lossSum += loss * static_cast<double>(rows);
-      const Tensor &scores = (*out)[layout.outputs()[0]];
+      auto run = runHeldoutBatch(forward, layout, args, "held-out batch", k);
+      if (!run)
+        return makeError(run.error());
+      lossSum += run->loss * static_cast<double>(rows);
+      const Tensor &scores = run->out[layout.outputs()[0]];
       int64_t width = scores.shape().back();
       const float *sp = scores.f32Data();
       const int32_t *yp = b->labels.i32Data();

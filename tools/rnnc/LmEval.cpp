@@ -39,24 +39,20 @@ Result<LmEvalResult> evaluateLm(const codegen::CompiledFunction &forward,
       args[l] = b.lengths;
     for (size_t s = 0; s < states.size(); ++s)
       args[layout.states()[s]] = states[s];
-    auto out = forward.run(args);
-    if (!out)
-      return makeError(out.error());
-    double loss = (*out)[layout.lossResult()].f32Data()[0];
-    if (!std::isfinite(loss))
-      return makeError("the loss is " + std::to_string(loss) +
-                       " on evaluation window " + std::to_string(w));
+    auto run = runHeldoutBatch(forward, layout, args, "evaluation window", w);
+    if (!run)
+      return makeError(run.error());
     int64_t n = b.y.numElements();
-    lossSum += loss * static_cast<double>(n);
+    lossSum += run->loss * static_cast<double>(n);
     r.tokens += n;
-    const Tensor &logits = (*out)[layout.outputs()[0]];
+    const Tensor &logits = run->out[layout.outputs()[0]];
     int64_t V = logits.shape().back();
     const float *lp = logits.f32Data();
     const int32_t *yp = b.y.i32Data();
     for (int64_t i = 0; i < n; ++i)
       correct += argmaxRow(lp + i * V, V) == yp[i];
     for (size_t s = 0; s < states.size(); ++s)
-      states[s] = std::move((*out)[layout.finalStates()[s]]);
+      states[s] = std::move(run->out[layout.finalStates()[s]]);
     ++r.windows;
   }
   if (r.tokens > 0) {

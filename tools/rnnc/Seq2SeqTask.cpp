@@ -173,20 +173,17 @@ public:
       std::vector<Tensor> states = layout.initialStates(b->batchSize());
       for (size_t s = 0; s < states.size(); ++s)
         args[layout.states()[s]] = std::move(states[s]);
-      auto out = forward.run(args);
-      if (!out)
-        return makeError(out.error());
-      double loss = (*out)[layout.lossResult()].f32Data()[0];
-      if (!std::isfinite(loss))
-        return makeError("the loss is " + std::to_string(loss) +
-                         " on validation batch " + std::to_string(batches));
+      auto run =
+          runHeldoutBatch(forward, layout, args, "validation batch", batches);
+      if (!run)
+        return makeError(run.error());
       // The model's loss is the mean over the batch's unpadded target
       // tokens; weighting by their count gives the mean over all of them.
       int64_t n = tokens(b->decoderLengths);
-      lossSum += loss * static_cast<double>(n);
+      lossSum += run->loss * static_cast<double>(n);
       r.units += n;
       if (found->logits >= 0)
-        correct += argmaxHits((*out)[found->logits], *b);
+        correct += argmaxHits(run->out[found->logits], *b);
     }
     if (r.units > 0) {
       r.loss = lossSum / static_cast<double>(r.units);

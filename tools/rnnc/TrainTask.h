@@ -27,6 +27,7 @@
 #include "tools/rnnc/ModelArgs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -57,6 +58,31 @@ struct EvalResult {
 /// largest, the first of equals. Every accuracy the tasks report uses it.
 inline int64_t argmaxRow(const float *row, int64_t n) {
   return std::max_element(row, row + n) - row;
+}
+
+/// The outputs of one held-out batch and the loss among them.
+struct HeldoutRun {
+  std::vector<Tensor> out;
+  double loss = 0;
+};
+
+/// Runs `forward` on one held-out batch and reads its loss. A loss that is
+/// not finite fails, naming the batch ("<what> <index>"), so that no
+/// evaluation averages a NaN into its mean.
+inline Result<HeldoutRun>
+runHeldoutBatch(const codegen::CompiledFunction &forward,
+                const ModelArgs &layout, const std::vector<Tensor> &args,
+                const char *what, int64_t index) {
+  auto out = forward.run(args);
+  if (!out)
+    return makeError(out.error());
+  HeldoutRun r;
+  r.loss = (*out)[layout.lossResult()].f32Data()[0];
+  if (!std::isfinite(r.loss))
+    return makeError("the loss is " + std::to_string(r.loss) + " on " + what +
+                     " " + std::to_string(index));
+  r.out = out.take();
+  return r;
 }
 
 struct TaskBatch {
