@@ -129,10 +129,7 @@ public:
     // Every example is checked here once, so next() cannot fail later.
     for (size_t k = 0; k < split.train.size();
          k += static_cast<size_t>(shape.batch)) {
-      size_t end = std::min(split.train.size(), k + shape.batch);
-      auto b = makeBatch(data->examples,
-                         std::vector<int64_t>(split.train.begin() + k,
-                                              split.train.begin() + end));
+      auto b = batchFrom(split.train, k);
       if (!b)
         return makeError(path + ": " + b.error());
     }
@@ -163,10 +160,7 @@ public:
          k += static_cast<size_t>(shape.batch), ++batches) {
       if (maxBatches > 0 && batches >= maxBatches)
         break;
-      size_t end = std::min(split.val.size(), k + shape.batch);
-      auto b = makeBatch(data->examples,
-                         std::vector<int64_t>(split.val.begin() + k,
-                                              split.val.begin() + end));
+      auto b = batchFrom(split.val, k);
       if (!b)
         return makeError(path + ": " + b.error());
       fill(args, *found, *b);
@@ -337,6 +331,16 @@ private:
       return makeError(path + ": " + d.error());
     data.emplace(d.take());
     return Status::ok();
+  }
+
+  /// The batch of the examples idx[k], idx[k + 1], ... (shape.batch of
+  /// them, fewer at the end): how attach() checks the training batches and
+  /// evaluate() walks the validation ones, in order.
+  Result<PaddedBatch> batchFrom(const std::vector<int64_t> &idx,
+                                size_t k) const {
+    size_t end = std::min(idx.size(), k + static_cast<size_t>(shape.batch));
+    return makeBatch(data->examples,
+                     std::vector<int64_t>(idx.begin() + k, idx.begin() + end));
   }
 
   static int64_t tokens(const Tensor &lengths) {
