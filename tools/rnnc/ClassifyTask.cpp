@@ -556,9 +556,7 @@ private:
       if (!b)
         return makeError((heldout ? heldoutPath : path) + ": " + b.error());
       int64_t rows = b->batchSize();
-      std::vector<Tensor> states = layout.initialStates(rows);
-      for (size_t s = 0; s < states.size(); ++s)
-        args[layout.states()[s]] = states[s];
+      bindInitialStates(layout, args, rows);
       args[layout.inputs()[0]] = b->x;
       args[layout.targets()[0]] = b->labels;
       for (unsigned l : layout.lengths())

@@ -421,9 +421,7 @@ private:
       args[layout.targets()[0]] = std::move(y);
       for (unsigned l : layout.lengths())
         args[l] = Tensor::i32({R}, std::vector<int32_t>(R, int32_t(T)));
-      std::vector<Tensor> states = layout.initialStates(R);
-      for (size_t s = 0; s < states.size(); ++s)
-        args[layout.states()[s]] = std::move(states[s]);
+      bindInitialStates(layout, args, R);
       auto res = fn.run(args);
       if (!res)
         return makeError(res.error());

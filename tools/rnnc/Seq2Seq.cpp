@@ -2,6 +2,7 @@
 #include "tools/rnnc/Seq2Seq.h"
 
 #include "frontend/Frontend.h"
+#include "tools/rnnc/TrainTask.h"
 
 #include <algorithm>
 #include <cmath>
@@ -183,9 +184,7 @@ Seq2SeqDecoder::decode(const std::vector<int32_t> &src, int64_t beam,
         Tensor::i32({L}, std::vector<int32_t>(L, static_cast<int32_t>(T)));
     // The loss needs a target; it is ignored here.
     args[slots.tgtOut] = Tensor::i32({T, L}, std::vector<int32_t>(T * L, 0));
-    std::vector<Tensor> states = layout.initialStates(L);
-    for (size_t k = 0; k < states.size(); ++k)
-      args[layout.states()[k]] = std::move(states[k]);
+    bindInitialStates(layout, args, L);
     auto out = forward.run(args);
     if (!out)
       return makeError(out.error());

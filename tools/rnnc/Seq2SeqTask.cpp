@@ -164,9 +164,7 @@ public:
       if (!b)
         return makeError(path + ": " + b.error());
       fill(args, *found, *b);
-      std::vector<Tensor> states = layout.initialStates(b->batchSize());
-      for (size_t s = 0; s < states.size(); ++s)
-        args[layout.states()[s]] = std::move(states[s]);
+      bindInitialStates(layout, args, b->batchSize());
       auto run =
           runHeldoutBatch(forward, layout, args, "validation batch", batches);
       if (!run)

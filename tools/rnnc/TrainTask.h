@@ -60,6 +60,15 @@ inline int64_t argmaxRow(const float *row, int64_t n) {
   return std::max_element(row, row + n) - row;
 }
 
+/// Sets the state slots of `args` to the model's initial states for a
+/// batch of `rows`: every batch of independent sequences starts so.
+inline void bindInitialStates(const ModelArgs &layout,
+                              std::vector<Tensor> &args, int64_t rows) {
+  std::vector<Tensor> states = layout.initialStates(rows);
+  for (size_t s = 0; s < states.size(); ++s)
+    args[layout.states()[s]] = std::move(states[s]);
+}
+
 /// The outputs of one held-out batch and the loss among them.
 struct HeldoutRun {
   std::vector<Tensor> out;
