@@ -19,6 +19,12 @@ config.substitutions.append(("%shared_data", config.shared_data_dir))
 if os.path.isdir(config.shared_data_dir):
     config.available_features.add("shared-data")
 config.substitutions.append(("%src_root", config.rnnc_src_root))
+# The C compiler for programs linked against the runtime library; a
+# sanitizer build's library needs the sanitizer runtimes at link time.
+cc = "cc"
+if config.rnnc_sanitize.upper() in ("ON", "1", "TRUE", "YES"):
+    cc += " -fsanitize=address,undefined"
+config.substitutions.append(("%cc", cc))
 # The build tree, e.g. for linking against runtime/librnnc_runtime.a.
 config.substitutions.append(("%obj_root", config.rnnc_obj_root))
 # Compiled objects are cached inside the build tree, not in the user's
