@@ -1,7 +1,6 @@
 //===- runtime/MatMul.cpp - The GEMM kernel compiled code calls -----------===//
 //
-// rnnc_matmul: C[b] = op(A[b]) * op(B[b]), single-threaded, for the shapes an
-// RNN produces: few rows (the batch, 1..64) against weight matrices of a few
+// rnnc_matmul: C[b] = op(A[b]) * op(B[b]) for the shapes an RNN produces: few rows (the batch, 1..64) against weight matrices of a few
 // hundred rows and columns, small K for weight gradients (K = batch), and
 // the occasional tall product over all T*B rows. Two loop forms
 // (runtime/Gemm.h):
@@ -28,6 +27,13 @@
 // __builtin_cpu_supports. Not target_clones("avx2"): that clone does not get
 // FMA, and "arch=haswell" is dispatched on the CPU model, so an AMD Zen would
 // get the baseline.
+//
+// Threads: a product of at least kSplitFlops (runtime/Gemm.h) is cut into
+// parts on the plan's tile grid (column panels, row tiles or batch items:
+// split()) and run on ThreadPool::global(). Each part runs the same loops
+// from its corner, so every element of C sees the same tile shape, K
+// blocking and reduction as in one piece: bit-identical for any thread
+// count. Smaller products (the per-step GEMV at B = 1) stay on the caller.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Gemm.h"

@@ -2,21 +2,26 @@
 //
 // The protocol (see ThreadPool.h for what it is for):
 //
-//   caller                                 worker i (1 <= i < threads)
+//   caller                                 each worker
 //   busy.exchange(true) -- else inline     loop:
 //   taskFn/Ctx/N, pending = parts - 1        spin ~kSpin on `job`, then block
-//   job = (gen+1) << shift | parts             on workCv (sleepers counted)
-//   wake sleepers if any                     if i < parts: run part i,
-//   run part 0                                 --pending; the last one
+//   claim = gen << shift | 1                   on workCv (sleepers counted)
+//   job = gen << shift | parts               claim parts of job `gen` until
+//   wake sleepers if any                       none is left, run each,
+//   run part 0, then claim parts as a worker   --pending; the last one
 //   wait for pending == 0 (spin, block)        wakes the caller
 //   busy = false
 //
+// Parts are fixed by n and the part count; only which thread runs which is
+// decided at run time, by claiming the next part index from `claim`. So a
+// worker that the OS has not scheduled yet (more threads than free cores)
+// costs nothing: the caller runs its part instead of waiting for it.
+//
 // The task fields are plain data: the caller writes them only while no
-// worker runs a part (pending is 0 and busy is held), and a worker reads
-// them only after an acquire load of the new job word, and only for a part
-// the caller waits for. Workers outside `parts` never read them, so a slow
-// worker that skipped a whole job cannot mistake the next job's fields for
-// its own.
+// part is running (pending is 0 and busy is held), and a worker reads
+// them only after claiming a part of that job (the claim word carries the
+// job's generation, so a worker woken for an old job claims nothing of a
+// new one).
 //
 // Lost wake-ups: a worker increments `sleepers` and re-reads `job` under
 // the mutex before waiting; the caller stores `job` and then reads
@@ -166,15 +171,26 @@ void ThreadPool::workerLoop(Worker &w) {
     seen = word;
     if (word & kStopBit)
       return;
-    const unsigned parts = static_cast<unsigned>(word & kPartsMask);
-    if (w.index >= parts)
+    runClaimedParts(word >> kGenShift, word & kPartsMask);
+  }
+}
+
+void ThreadPool::runClaimedParts(uint64_t gen, uint64_t parts) {
+  uint64_t c = claim.load(std::memory_order_acquire);
+  for (;;) {
+    if ((c >> kGenShift) != gen || (c & kPartsMask) >= parts)
+      return;
+    if (!claim.compare_exchange_weak(c, c + 1, std::memory_order_acq_rel,
+                                     std::memory_order_acquire))
       continue;
-    const int64_t n = taskN;
-    taskFn(taskCtx, n * w.index / parts, n * (w.index + 1) / parts);
+    const int64_t i = static_cast<int64_t>(c & kPartsMask), n = taskN;
+    const int64_t p = static_cast<int64_t>(parts);
+    taskFn(taskCtx, n * i / p, n * (i + 1) / p);
     if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       { std::lock_guard<std::mutex> lock(mu); }
       doneCv.notify_one();
     }
+    c = claim.load(std::memory_order_acquire);
   }
 }
 
@@ -199,13 +215,18 @@ void ThreadPool::run(int64_t n, TaskFn fn, void *ctx, unsigned maxParts) {
   taskCtx = ctx;
   taskN = n;
   pending.store(parts - 1, std::memory_order_relaxed);
-  const uint64_t gen = (job.load(std::memory_order_relaxed) >> kGenShift) + 1;
+  // Generations wrap at 2^47, far beyond any run's job count.
+  const uint64_t gen =
+      ((job.load(std::memory_order_relaxed) >> kGenShift) + 1) &
+      (~uint64_t(0) >> kGenShift);
+  claim.store(gen << kGenShift | 1, std::memory_order_relaxed);
   job.store(gen << kGenShift | parts, std::memory_order_seq_cst);
   if (sleepers.load(std::memory_order_seq_cst) > 0) {
     { std::lock_guard<std::mutex> lock(mu); }
     workCv.notify_all();
   }
   fn(ctx, 0, n / parts);
+  runClaimedParts(gen, parts);
   auto done = [&] { return pending.load(std::memory_order_acquire) == 0; };
   if (!spinUntil(done)) {
     std::unique_lock<std::mutex> lock(mu);

@@ -6,10 +6,12 @@
 //
 //   - parallelFor(n, fn) splits [0, n) statically into at most
 //     threadCount() contiguous parts, runs part 0 on the calling thread and
-//     the others on the workers, and returns when all are done. Static
-//     parts, not work stealing, so that which thread computes what depends
-//     only on n and the thread count (kernels that must be deterministic
-//     choose parts whose arithmetic does not depend on the split at all).
+//     the others on whichever threads claim them first (the caller too,
+//     once its part is done, so a worker the OS has not scheduled is not
+//     waited for), and returns when all are done. The parts themselves are
+//     static: they depend only on n and the thread count (kernels that must
+//     be deterministic choose parts whose arithmetic does not depend on the
+//     split at all).
 //   - No allocation and no system call per call while the workers are
 //     awake: the job is published through one atomic word that workers spin
 //     on for a short while after each job, then they block on a condition
@@ -103,6 +105,7 @@ private:
 
   void run(int64_t n, TaskFn fn, void *ctx, unsigned maxParts);
   void workerLoop(Worker &w);
+  void runClaimedParts(uint64_t gen, uint64_t parts);
   static void *workerEntry(void *arg);
   void acquireExclusive();
   void startWorkers(unsigned threads);
@@ -112,9 +115,11 @@ private:
   /// Held by the one caller whose job is in flight (or by resize).
   std::atomic<bool> busy{false};
   /// generation << kGenShift | stop bit | part count: workers see a new job
-  /// when the generation changes; only parts 1..count-1 read the job.
+  /// when the generation changes.
   std::atomic<uint64_t> job{0};
-  /// Parts still running on workers.
+  /// generation << kGenShift | the next unclaimed part of that job.
+  std::atomic<uint64_t> claim{0};
+  /// Parts 1.. not yet finished.
   std::atomic<unsigned> pending{0};
   /// Workers blocked on workCv, read by a caller to skip the wake-up.
   std::atomic<unsigned> sleepers{0};

@@ -84,14 +84,24 @@ TEST(ThreadPoolTest, OneIndexRunsOnTheCaller) {
 }
 
 TEST(ThreadPoolTest, UsesSeveralThreads) {
+  // Parts go to whichever thread claims them first, the caller included,
+  // so only "more than one thread" is guaranteed, and only because part 0
+  // holds the caller until some worker has taken another part.
   ThreadPool pool(4);
   std::mutex mu;
   std::set<std::thread::id> ids;
-  pool.parallelFor(4, [&](int64_t, int64_t) {
-    std::lock_guard<std::mutex> lock(mu);
-    ids.insert(std::this_thread::get_id());
+  std::atomic<int> started{0};
+  pool.parallelFor(4, [&](int64_t begin, int64_t) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
+    }
+    started.fetch_add(1);
+    if (begin == 0)
+      while (started.load() < 2)
+        std::this_thread::yield();
   });
-  EXPECT_EQ(ids.size(), 4u);
+  EXPECT_GE(ids.size(), 2u);
   EXPECT_TRUE(ids.count(std::this_thread::get_id()));
 }
 
