@@ -206,7 +206,7 @@ int train(const std::vector<std::string> &args) {
                           "steps", "epochs", "time-limit", "clip",
                           "val-every", "val-windows", "val-fraction", "seed",
                           "log-every", "threads"},
-                         kCmd, opts, {"quiet", "no-cache"}))
+                         kCmd, opts, {"quiet", "no-cache", "recompute"}))
     return kExitUsage;
   // The runtime's worker pool, sized before anything runs. Results do not
   // depend on it (rnnc_matmul splits bit-identically), so a resumed run may
@@ -324,7 +324,12 @@ int train(const std::vector<std::string> &args) {
 
   // The gradient function and the forward one, both JIT-compiled.
   auto t0 = std::chrono::steady_clock::now();
-  auto grad = passes::buildGradient(*trainModel.fn);
+  // --recompute: the backward scans re-run each step's forward from the
+  // saved carries instead of keeping every activation (less memory for
+  // long sequences, about a third more time).
+  passes::GradientOptions gradOpts;
+  gradOpts.recompute = opts.extra.count("recompute") > 0;
+  auto grad = passes::buildGradient(*trainModel.fn, gradOpts);
   if (!grad) {
     fail("differentiating '" + model->info.name + "': " + grad.error());
     return kExitModelError;

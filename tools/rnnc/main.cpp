@@ -120,6 +120,8 @@ const std::vector<Command> &allCommands() {
        "  --seed N             initializer seed (default 1)\n"
        "  --log-every SEC      seconds between log lines when not on a\n"
        "                       terminal (default 10)\n"
+       "  --recompute          recompute activations in the backward pass\n"
+       "                       instead of storing them (long sequences)\n"
        "  --quiet              print only the summary\n"
        "  --no-cache           do not use the on-disk object cache\n"
        "  --threads N          threads for large matrix products (default\n"
