@@ -12,6 +12,7 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <map>
 #include <sstream>
 
@@ -71,8 +72,13 @@ lowerAndOptimize(const ir::Function &fn, const TargetSpec &target,
   return module;
 }
 
-Result<std::string> emitLLVMIR(const ir::Function &fn,
-                               const CompileOptions &options) {
+/// Verifies, lowers and optimizes `fn` for options.target, then gives the
+/// module and its TargetMachine to `emit` (the context lives only as long as
+/// this call, so `emit` returns text, not IR).
+static Result<std::string> withOptimizedModule(
+    const ir::Function &fn, const CompileOptions &options,
+    const std::function<Result<std::string>(llvm::Module &,
+                                            llvm::TargetMachine &)> &emit) {
   if (Status s = verifyForCodegen(fn); !s)
     return makeError(s.error());
   TargetSpec target = resolveTarget(options.target);
@@ -83,25 +89,28 @@ Result<std::string> emitLLVMIR(const ir::Function &fn,
   auto module = lowerAndOptimize(fn, target, **tm, options.optLevel, context);
   if (!module)
     return makeError(module.error());
-  return moduleText(**module);
+  return emit(**module, **tm);
+}
+
+Result<std::string> emitLLVMIR(const ir::Function &fn,
+                               const CompileOptions &options) {
+  return withOptimizedModule(
+      fn, options, [](llvm::Module &m, llvm::TargetMachine &) {
+        return Result<std::string>(moduleText(m));
+      });
 }
 
 Result<std::string> emitAssembly(const ir::Function &fn,
                                  const CompileOptions &options) {
-  if (Status s = verifyForCodegen(fn); !s)
-    return makeError(s.error());
-  TargetSpec target = resolveTarget(options.target);
-  auto tm = createObjectTargetMachine(target);
-  if (!tm)
-    return makeError(llvm::toString(tm.takeError()));
-  llvm::LLVMContext context;
-  auto module = lowerAndOptimize(fn, target, **tm, options.optLevel, context);
-  if (!module)
-    return makeError(module.error());
-  auto text = emitMachineCode(**module, **tm, llvm::CodeGenFileType::AssemblyFile);
-  if (!text)
-    return makeError(llvm::toString(text.takeError()));
-  return *text;
+  return withOptimizedModule(
+      fn, options,
+      [](llvm::Module &m, llvm::TargetMachine &tm) -> Result<std::string> {
+        auto text =
+            emitMachineCode(m, tm, llvm::CodeGenFileType::AssemblyFile);
+        if (!text)
+          return makeError(llvm::toString(text.takeError()));
+        return *text;
+      });
 }
 
 static std::string printedIR(const ir::Function &fn) {
