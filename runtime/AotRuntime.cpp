@@ -291,6 +291,19 @@ static int call(rnnc_aot_ctx &c, const std::vector<int64_t> &syms,
   return 0;
 }
 
+/// Puts the caller's output buffers at their result positions in `out`;
+/// a NULL buffer is an error naming the output. Shared by run and step.
+static int bindOutputs(rnnc_aot_ctx &c, void *const *outputs,
+                       std::vector<void *> &out) {
+  for (size_t k = 0; k < c.outputResults.size(); ++k) {
+    out[c.outputResults[k]] = outputs[k];
+    if (!outputs[k])
+      return c.fail("output '" + c.results[c.outputResults[k]].name +
+                    "' is NULL");
+  }
+  return 0;
+}
+
 int rnnc_aot_run(rnnc_aot_ctx *ctx, const int64_t *sizes,
                  const void *const *inputs, void *const *outputs) {
   if (!ctx)
@@ -307,13 +320,8 @@ int rnnc_aot_run(rnnc_aot_ctx *ctx, const int64_t *sizes,
         return ctx->fail("input '" + ctx->args[i].name + "' is NULL");
     }
     std::vector<void *> out(ctx->results.size(), nullptr);
-    for (size_t k = 0; k < ctx->outputResults.size(); ++k) {
-      out[ctx->outputResults[k]] = outputs[k];
-      if (!outputs[k])
-        return ctx->fail("output '" +
-                         ctx->results[ctx->outputResults[k]].name +
-                         "' is NULL");
-    }
+    if (int rc = bindOutputs(*ctx, outputs, out))
+      return rc;
     if (int rc = call(*ctx, syms, given, out, nullptr))
       return rc;
   } catch (const std::bad_alloc &) {
@@ -357,13 +365,8 @@ int rnnc_aot_step(rnnc_aot_ctx *ctx, const int64_t *sizes,
         return ctx->fail("input '" + ctx->args[i].name + "' is NULL");
     }
     std::vector<void *> out(ctx->results.size(), nullptr);
-    for (size_t k = 0; k < ctx->outputResults.size(); ++k) {
-      out[ctx->outputResults[k]] = outputs[k];
-      if (!outputs[k])
-        return ctx->fail("output '" +
-                         ctx->results[ctx->outputResults[k]].name +
-                         "' is NULL");
-    }
+    if (int rc = bindOutputs(*ctx, outputs, out))
+      return rc;
     for (size_t k = 0; k < ctx->finalStates.size(); ++k)
       out[ctx->finalStates[k]] = ctx->nextState[k].data();
     // Lengths default to the full (one-step) row in call().
