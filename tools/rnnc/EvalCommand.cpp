@@ -9,7 +9,6 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
-#include "codegen/ObjectCache.h"
 #include "tools/rnnc/Checkpoint.h"
 #include "tools/rnnc/LoadedModel.h"
 #include "tools/rnnc/TrainTask.h"
@@ -92,9 +91,7 @@ int runEval(const std::vector<std::string> &args) {
   Status attached = (*task)->attach(model->info, layout, shape);
   if (!attached)
     return fail(attached.error());
-  codegen::CompileOptions copts;
-  if (!x.count("no-cache"))
-    copts.cacheDir = codegen::defaultCacheDir();
+  codegen::CompileOptions copts = jitOptions(opts);
   auto fn = codegen::compile(*model->fn, copts);
   if (!fn)
     return fail("compiling '" + model->info.name + "': " + fn.error());

@@ -2,6 +2,7 @@
 #include "tools/rnnc/LoadedModel.h"
 
 #include "frontend/Frontend.h"
+#include "codegen/ObjectCache.h"
 #include "ir/Verifier.h"
 #include "runtime/Safetensors.h"
 
@@ -135,17 +136,6 @@ declaredData(const ModelOptions &opts, const std::string &modelName) {
   return out;
 }
 
-std::string tokenVocabSizeName(const ModelOptions &opts,
-                               const std::string &modelName) {
-  auto data = declaredData(opts, modelName);
-  if (!data)
-    return "";
-  for (const DeclaredData &d : *data)
-    if (d.isInput && d.isToken)
-      return d.dimNames.size() == 1 ? d.dimNames[0] : "";
-  return "";
-}
-
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
                     uint64_t seed) {
   if (weightsPath.empty()) {
@@ -180,6 +170,13 @@ bool fillParameters(LoadedModel &model, const std::string &weightsPath,
 bool isCheckpointExtra(const std::string &tensorName) {
   return tensorName.rfind("optimizer/", 0) == 0 ||
          tensorName.rfind("state/", 0) == 0;
+}
+
+codegen::CompileOptions jitOptions(const ModelOptions &opts) {
+  codegen::CompileOptions copts;
+  if (!opts.extra.count("no-cache"))
+    copts.cacheDir = codegen::defaultCacheDir();
+  return copts;
 }
 
 bool parseIntFlag(const char *command, const std::string &flag,

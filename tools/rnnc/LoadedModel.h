@@ -11,6 +11,7 @@
 #ifndef RNNC_TOOLS_RNNC_LOADEDMODEL_H
 #define RNNC_TOOLS_RNNC_LOADEDMODEL_H
 
+#include "codegen/CompiledFunction.h"
 #include "frontend/ModelInfo.h"
 #include "ir/Function.h"
 #include "runtime/ParameterStore.h"
@@ -64,12 +65,6 @@ struct DeclaredData {
 std::optional<std::vector<DeclaredData>>
 declaredData(const ModelOptions &opts, const std::string &modelName = "");
 
-/// The size parameter that is the vocabulary of the model's first token
-/// input (`V` in `input x: seq[token[V]]`), if it is written as a bare size
-/// name; empty otherwise.
-std::string tokenVocabSizeName(const ModelOptions &opts,
-                               const std::string &modelName = "");
-
 /// Fills the parameters: from the safetensors file at `weightsPath` when it
 /// is non-empty (every mismatch reported, naming the file), else from the
 /// model's initializers with `seed`. Prints the error and returns false.
@@ -79,6 +74,10 @@ bool fillParameters(LoadedModel &model, const std::string &weightsPath,
 /// Whether a tensor of a checkpoint is optimizer or carried state rather
 /// than a parameter ("optimizer/..." and "state/...").
 bool isCheckpointExtra(const std::string &tensorName);
+
+/// JIT options for a command: the on-disk object cache unless the command
+/// was given --no-cache.
+codegen::CompileOptions jitOptions(const ModelOptions &opts);
 
 /// Parses a decimal integer flag value, printing an error naming the flag.
 bool parseIntFlag(const char *command, const std::string &flag,

@@ -17,7 +17,6 @@
 #include "tools/rnnc/LoadedModel.h"
 
 #include "codegen/CompiledFunction.h"
-#include "codegen/ObjectCache.h"
 #include "ir/Interpreter.h"
 #include "runtime/Npy.h"
 #include "runtime/ThreadPool.h"
@@ -306,9 +305,7 @@ int runRun(const std::vector<std::string> &argsIn) {
   if (opts.extra.count("interpret")) {
     results = ir::interpret(*model->fn, callArgs);
   } else {
-    codegen::CompileOptions copts;
-    if (!opts.extra.count("no-cache"))
-      copts.cacheDir = codegen::defaultCacheDir();
+    codegen::CompileOptions copts = jitOptions(opts);
     auto start = std::chrono::steady_clock::now();
     auto compiled = codegen::compile(*model->fn, copts);
     double ms = std::chrono::duration<double, std::milli>(

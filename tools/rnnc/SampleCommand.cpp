@@ -10,7 +10,6 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
-#include "codegen/ObjectCache.h"
 #include "runtime/Initializers.h"
 #include "tools/rnnc/ModelArgs.h"
 #include "tools/rnnc/TrainedModel.h"
@@ -104,9 +103,7 @@ int runSample(const std::vector<std::string> &args) {
   if (!primeIds)
     return fail("--prime: " + primeIds.error());
 
-  codegen::CompileOptions copts;
-  if (!x.count("no-cache"))
-    copts.cacheDir = codegen::defaultCacheDir();
+  codegen::CompileOptions copts = jitOptions(opts);
   auto fn = codegen::compile(*m.fn, copts);
   if (!fn)
     return fail("compiling '" + m.info.name + "': " + fn.error());

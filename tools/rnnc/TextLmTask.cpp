@@ -24,8 +24,11 @@ namespace {
 
 class TextLmTask : public TrainTask {
 public:
-  TextLmTask(std::string path, TextCorpus corpus)
-      : path(std::move(path)), corpus(std::move(corpus)) {}
+  /// `vocabSize` names the model's vocabulary size (V of seq[token[V]]),
+  /// or is empty when the model fixes it.
+  TextLmTask(std::string path, TextCorpus corpus, std::string vocabSize)
+      : path(std::move(path)), corpus(std::move(corpus)),
+        vocabSize(std::move(vocabSize)) {}
 
   std::string unit() const override { return "char"; }
   std::string describe() const override {
@@ -37,9 +40,7 @@ public:
 
   Status bindSizes(const std::string &modelFile,
                    std::map<std::string, int64_t> &sizes) override {
-    ModelOptions opts;
-    opts.file = modelFile;
-    std::string name = tokenVocabSizeName(opts);
+    const std::string &name = vocabSize;
     if (name.empty())
       return Status::ok(); // a fixed vocabulary; attach() checks it
     auto it = sizes.find(name);
@@ -130,6 +131,7 @@ public:
 private:
   std::string path;
   TextCorpus corpus;
+  std::string vocabSize;
   BatchShape shape;
   std::optional<TbpttStream> stream;
   unsigned layoutInput = 0, layoutTarget = 0;
@@ -138,13 +140,22 @@ private:
 
 } // namespace
 
-Result<std::unique_ptr<TrainTask>> makeTextLmTask(const std::string &dataPath,
-                                                  double valFraction) {
+Result<std::unique_ptr<TrainTask>>
+makeTextLmTask(const std::string &dataPath,
+               const std::vector<DeclaredData> &decls, double valFraction) {
   auto corpus = TextCorpus::load(dataPath, valFraction);
   if (!corpus)
     return makeError(corpus.error());
-  return std::unique_ptr<TrainTask>(
-      std::make_unique<TextLmTask>(dataPath, std::move(*corpus)));
+  // The vocabulary size is the bare size name of the token input, if any.
+  std::string vocabSize;
+  for (const DeclaredData &d : decls)
+    if (d.isInput && d.isToken) {
+      if (d.dimNames.size() == 1)
+        vocabSize = d.dimNames[0];
+      break;
+    }
+  return std::unique_ptr<TrainTask>(std::make_unique<TextLmTask>(
+      dataPath, std::move(*corpus), std::move(vocabSize)));
 }
 
 } // namespace rnnc::driver

@@ -24,7 +24,6 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
-#include "codegen/ObjectCache.h"
 #include "passes/Autodiff.h"
 #include "runtime/LRSchedule.h"
 #include "runtime/Optimizer.h"
@@ -334,9 +333,7 @@ int train(const std::vector<std::string> &args) {
     fail("differentiating '" + model->info.name + "': " + grad.error());
     return kExitModelError;
   }
-  codegen::CompileOptions copts;
-  if (!opts.extra.count("no-cache"))
-    copts.cacheDir = codegen::defaultCacheDir();
+  codegen::CompileOptions copts = jitOptions(opts);
   auto gradFn = codegen::compile(**grad, copts);
   if (!gradFn) {
     fail("compiling the gradient of '" + model->info.name +

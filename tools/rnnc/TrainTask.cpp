@@ -70,7 +70,7 @@ Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
   if (inputs.size() == 1 && targets.size() == 1 &&
       is(inputs[0], true, true) && is(targets[0], true, true) &&
       inputs[0]->timeName == targets[0]->timeName)
-    return makeTextLmTask(dataPath, valFraction);
+    return makeTextLmTask(dataPath, *decls, valFraction);
   if (inputs.size() == 1 && targets.size() == 1 && inputs[0]->isSeq &&
       is(targets[0], false, true))
     return makeClassifyTask(dataPath, *decls, valFraction);

@@ -169,8 +169,9 @@ Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
 
 /// The task kinds (one file each). `decls` are the model's declared inputs
 /// and targets.
-Result<std::unique_ptr<TrainTask>> makeTextLmTask(const std::string &dataPath,
-                                                  double valFraction);
+Result<std::unique_ptr<TrainTask>>
+makeTextLmTask(const std::string &dataPath,
+               const std::vector<DeclaredData> &decls, double valFraction);
 /// Sequence -> class: a directory of one file per class, a
 /// sentence<TAB>label file, or frame sequences (ClassifyTask.cpp).
 Result<std::unique_ptr<TrainTask>>

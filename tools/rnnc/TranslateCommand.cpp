@@ -15,7 +15,6 @@
 #include "tools/rnnc/Command.h"
 
 #include "codegen/CompiledFunction.h"
-#include "codegen/ObjectCache.h"
 #include "tools/rnnc/Checkpoint.h"
 #include "tools/rnnc/Seq2Seq.h"
 #include "tools/rnnc/TrainedModel.h"
@@ -143,9 +142,7 @@ int runTranslate(const std::vector<std::string> &args) {
     return fail("'" + m.info.name +
                 "' declares no logits output, so it cannot be decoded (add "
                 "`output logits` for the decoder's logits)");
-  codegen::CompileOptions copts;
-  if (!x.count("no-cache"))
-    copts.cacheDir = codegen::defaultCacheDir();
+  codegen::CompileOptions copts = jitOptions(opts);
   auto fn = codegen::compile(*m.fn, copts);
   if (!fn)
     return fail("compiling '" + m.info.name + "': " + fn.error());
