@@ -47,10 +47,16 @@ Result<CheckpointInfo> readCheckpointInfo(const std::string &path) {
   auto file = readSafetensors(path);
   if (!file)
     return makeError(file.error());
+  return checkpointInfo(file->metadata, path);
+}
+
+Result<CheckpointInfo>
+checkpointInfo(const std::map<std::string, std::string> &metadata,
+               const std::string &path) {
   CheckpointInfo info;
   auto meta = [&](const char *key) {
-    auto it = file->metadata.find(key);
-    return it == file->metadata.end() ? std::string() : it->second;
+    auto it = metadata.find(key);
+    return it == metadata.end() ? std::string() : it->second;
   };
   info.model = meta(kMetaModel);
   if (!meta(kMetaSizes).empty()) {

@@ -74,6 +74,10 @@ struct CheckpointInfo {
 /// Reads the metadata of the checkpoint at `path`; a malformed entry is an
 /// error naming the file.
 Result<CheckpointInfo> readCheckpointInfo(const std::string &path);
+/// The same from metadata already read (`path` names it in errors).
+Result<CheckpointInfo>
+checkpointInfo(const std::map<std::string, std::string> &metadata,
+               const std::string &path);
 
 /// "E=64,H=256,V=65" and back; a malformed string is an error naming it.
 std::string formatSizes(const std::map<std::string, int64_t> &sizes);

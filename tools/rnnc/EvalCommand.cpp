@@ -69,8 +69,10 @@ int runEval(const std::vector<std::string> &args) {
   auto model = loadModel(opts, ck->meta(kMetaModel));
   if (!model)
     return kExitModelError;
-  if (!fillParameters(*model, weights, 0))
-    return kExitModelError;
+  // The checkpoint is already read; its parameters load from memory.
+  if (auto report = loadTensorsInto(model->params, ck->params, weights);
+      !report)
+    return fail(report.error());
   const auto &settings = model->info.train.settings;
   BatchShape shape;
   shape.batch = batch ? batch

@@ -9,7 +9,13 @@ namespace rnnc::driver {
 
 std::optional<TrainedModel> loadTrained(ModelOptions opts,
                                         const std::string &weightsPath) {
-  auto info = readCheckpointInfo(weightsPath);
+  // One read of the file: metadata for the sizes, tensors for the weights.
+  auto ck = readCheckpoint(weightsPath);
+  if (!ck) {
+    std::cerr << "rnnc: error: " << ck.error() << "\n";
+    return std::nullopt;
+  }
+  auto info = checkpointInfo(ck->metadata, weightsPath);
   if (!info) {
     std::cerr << "rnnc: error: " << info.error() << "\n";
     return std::nullopt;
@@ -21,8 +27,11 @@ std::optional<TrainedModel> loadTrained(ModelOptions opts,
   if (!model)
     return std::nullopt;
   t.model = std::move(*model);
-  if (!fillParameters(t.model, weightsPath, 0))
+  auto report = loadTensorsInto(t.model.params, ck->params, weightsPath);
+  if (!report) {
+    std::cerr << "rnnc: error: " << report.error() << "\n";
     return std::nullopt;
+  }
   return t;
 }
 
