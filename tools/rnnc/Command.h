@@ -40,6 +40,7 @@ int runTrain(const std::vector<std::string> &args);
 int runSample(const std::vector<std::string> &args);
 int runEval(const std::vector<std::string> &args);
 int runTranslate(const std::vector<std::string> &args);
+int runBench(const std::vector<std::string> &args);
 
 /// Options every model-reading command shares.
 struct ModelOptions {
