@@ -486,9 +486,10 @@ int runConfig(const BenchConfig &cfg, const BenchFlags &flags,
          << " us/step, " << jsonNumber(gflops) << " GFLOP/s";
       if (cfg.fullStep)
         os << ", " << jsonNumber(tokensPerSec) << " tokens/s";
-      // "miss (stored /long/path.o)" -> "miss": the outcome is what matters.
+      // "hit /long/path.o", "miss (stored /long/path.o)" -> "hit", "miss":
+      // the outcome is what matters here.
       std::string cache = fn.cacheNote().empty() ? "off" : fn.cacheNote();
-      cache = cache.substr(0, cache.find(" ("));
+      cache = cache.substr(0, std::min(cache.find(" ("), cache.find(" /")));
       os << "; compiled in " << jsonNumber(compileMs) << " ms (cache " << cache
          << ")\n";
       std::cerr << os.str();
