@@ -32,13 +32,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <iostream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 namespace rnnc::driver {
 
@@ -180,115 +177,6 @@ bool parseFlags(const std::vector<std::string> &args, BenchFlags &f) {
   if (f.model.empty() && f.given.count("set"))
     return usageError("--set binds sizes of a --model file");
   return true;
-}
-
-/// One measured configuration.
-struct BenchConfig {
-  /// The JSON "cell": the built-in cell, or the model's name.
-  std::string label;
-  std::string file;
-  std::map<std::string, int64_t> sizes;
-  int64_t batch = 1, steps = 1;
-  bool train = false;
-  /// A whole optimizer step (gradient, clip, update), with tokens_per_s.
-  bool fullStep = false;
-  /// The JSON "I" and "H"; -1: from the model's sizes.
-  int64_t reportI = -1, reportH = -1;
-};
-
-/// Where the generated model texts go; removed when the command ends.
-class GeneratedFiles {
-public:
-  ~GeneratedFiles() {
-    if (!dir.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  }
-  /// Writes `text` as `<name>.rnn` and returns its path.
-  Result<std::string> write(const std::string &name, const std::string &text) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    if (dir.empty()) {
-      fs::path d = fs::temp_directory_path(ec) /
-                   ("rnnc-bench-" + std::to_string(getpid()));
-      if (ec || !fs::create_directories(d, ec) || ec)
-        return makeError("cannot create a folder for the generated models "
-                         "in the temporary directory");
-      dir = d.string();
-    }
-    std::string path = (fs::path(dir) / (name + ".rnn")).string();
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    if (!out.flush())
-      return makeError("cannot write " + path);
-    return path;
-  }
-
-private:
-  std::string dir;
-};
-
-Result<BenchConfig> cellConfig(GeneratedFiles &files, const std::string &cell,
-                               int64_t input, int64_t hidden, int64_t batch,
-                               int64_t steps, bool train) {
-  auto path = files.write("bench_" + cell + (train ? "_train" : "_infer"),
-                          benchCellSource(cell, train));
-  if (!path)
-    return Error{path.error()};
-  BenchConfig c;
-  c.label = cell;
-  c.file = *path;
-  c.sizes = {{"I", input}, {"H", hidden}};
-  c.batch = batch;
-  c.steps = steps;
-  c.train = train;
-  c.reportI = input;
-  c.reportH = hidden;
-  return c;
-}
-
-/// The standard configurations, in the documented order.
-Result<std::vector<BenchConfig>> standardConfigs(GeneratedFiles &files,
-                                                 const std::string &examples) {
-  struct Cell {
-    const char *cell;
-    int64_t size, batch;
-    bool train;
-  };
-  const Cell cells[] = {{"lstm", 256, 1, false},  {"gru", 256, 1, false},
-                        {"rnn", 256, 1, false},   {"lstm", 1024, 1, false},
-                        {"lstm", 256, 64, false}, {"lstm", 512, 64, false},
-                        {"lstm", 512, 64, true}};
-  std::vector<BenchConfig> out;
-  for (const Cell &c : cells) {
-    auto cfg = cellConfig(files, c.cell, c.size, c.size, c.batch, 100, c.train);
-    if (!cfg)
-      return Error{cfg.error()};
-    out.push_back(cfg.take());
-  }
-  namespace fs = std::filesystem;
-  // The custom cell against the built-in lstm in the same model, then the
-  // char-LM's full training step, at its train block's batch and window.
-  BenchConfig lm;
-  lm.file = (fs::path(examples) / "custom_cell.rnn").string();
-  lm.sizes = {{"V", 65}, {"H", 256}};
-  lm.batch = 32;
-  lm.steps = 64;
-  lm.train = true;
-  out.push_back(lm);
-  auto lmLstm = files.write("lm_lstm", benchLmLstmSource());
-  if (!lmLstm)
-    return Error{lmLstm.error()};
-  lm.file = *lmLstm;
-  out.push_back(lm);
-  BenchConfig charlm = lm;
-  charlm.file = (fs::path(examples) / "charlm.rnn").string();
-  charlm.sizes = {{"V", 65}};
-  charlm.label = "charlm";
-  charlm.fullStep = true;
-  out.push_back(charlm);
-  return out;
 }
 
 /// A JSON number with about four significant digits and no exponent.
@@ -509,7 +397,7 @@ int runBench(const std::vector<std::string> &args) {
     threads = flags.standard
                   ? std::vector<unsigned>{1, 2}
                   : std::vector<unsigned>{ThreadPool::defaultThreadCount()};
-  GeneratedFiles files;
+  BenchSources files;
   std::vector<BenchConfig> configs;
   if (flags.standard) {
     auto examples = findExamplesDir(flags.examples);
@@ -517,7 +405,7 @@ int runBench(const std::vector<std::string> &args) {
       usageError(examples.error());
       return kExitUsage;
     }
-    auto all = standardConfigs(files, *examples);
+    auto all = standardBenchConfigs(files, *examples);
     if (!all)
       return fail(all.error());
     configs = all.take();
@@ -530,8 +418,8 @@ int runBench(const std::vector<std::string> &args) {
     c.train = flags.mode == "train";
     configs.push_back(c);
   } else {
-    auto c = cellConfig(files, flags.cell, flags.input, flags.hidden,
-                        flags.batch, flags.steps, flags.mode == "train");
+    auto c = benchCellConfig(files, flags.cell, flags.input, flags.hidden,
+                             flags.batch, flags.steps, flags.mode == "train");
     if (!c)
       return fail(c.error());
     configs.push_back(c.take());

@@ -1,7 +1,7 @@
 //===- tools/rnnc/BenchModels.cpp - What `rnnc bench` measures ------------===//
 //
-// Generated model texts, random arguments, FLOP counting and the examples
-// folder for `rnnc bench` (BenchModels.h).
+// Configurations and generated model texts, random arguments, FLOP
+// counting and the examples folder for `rnnc bench` (BenchModels.h).
 //
 //===----------------------------------------------------------------------===//
 #include "tools/rnnc/BenchModels.h"
@@ -11,6 +11,8 @@
 #include "tools/rnnc/ModelArgs.h"
 
 #include <filesystem>
+#include <fstream>
+#include <unistd.h>
 
 namespace rnnc::driver {
 
@@ -135,6 +137,97 @@ Status addBlockFlops(const ir::Block &block, double perCall,
 }
 
 } // namespace
+
+BenchSources::~BenchSources() {
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+}
+
+Result<std::string> BenchSources::write(const std::string &name,
+                                        const std::string &text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (dir.empty()) {
+    // One folder per process, so concurrent runs do not share files.
+    fs::path d = fs::temp_directory_path(ec) /
+                 ("rnnc-bench-" + std::to_string(getpid()));
+    if (ec || !fs::create_directories(d, ec) || ec)
+      return makeError("cannot create a folder for the generated models "
+                       "in the temporary directory");
+    dir = d.string();
+  }
+  std::string path = (fs::path(dir) / (name + ".rnn")).string();
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out.flush())
+    return makeError("cannot write " + path);
+  return path;
+}
+
+Result<BenchConfig> benchCellConfig(BenchSources &files,
+                                    const std::string &cell, int64_t input,
+                                    int64_t hidden, int64_t batch,
+                                    int64_t steps, bool train) {
+  auto path = files.write("bench_" + cell + (train ? "_train" : "_infer"),
+                          benchCellSource(cell, train));
+  if (!path)
+    return Error{path.error()};
+  BenchConfig c;
+  c.label = cell;
+  c.file = *path;
+  c.sizes = {{"I", input}, {"H", hidden}};
+  c.batch = batch;
+  c.steps = steps;
+  c.train = train;
+  c.reportI = input;
+  c.reportH = hidden;
+  return c;
+}
+
+Result<std::vector<BenchConfig>>
+standardBenchConfigs(BenchSources &files, const std::string &examples) {
+  struct Cell {
+    const char *cell;
+    int64_t size, batch;
+    bool train;
+  };
+  const Cell cells[] = {{"lstm", 256, 1, false},  {"gru", 256, 1, false},
+                        {"rnn", 256, 1, false},   {"lstm", 1024, 1, false},
+                        {"lstm", 256, 64, false}, {"lstm", 512, 64, false},
+                        {"lstm", 512, 64, true}};
+  std::vector<BenchConfig> out;
+  for (const Cell &c : cells) {
+    auto cfg =
+        benchCellConfig(files, c.cell, c.size, c.size, c.batch, 100, c.train);
+    if (!cfg)
+      return Error{cfg.error()};
+    out.push_back(cfg.take());
+  }
+  namespace fs = std::filesystem;
+  // The custom cell against the built-in lstm in the same model, then the
+  // char-LM's full training step, at its train block's batch and window.
+  BenchConfig lm;
+  lm.file = (fs::path(examples) / "custom_cell.rnn").string();
+  lm.sizes = {{"V", 65}, {"H", 256}};
+  lm.batch = 32;
+  lm.steps = 64;
+  lm.train = true;
+  out.push_back(lm);
+  auto lmLstm = files.write("lm_lstm", benchLmLstmSource());
+  if (!lmLstm)
+    return Error{lmLstm.error()};
+  lm.file = *lmLstm;
+  out.push_back(lm);
+  BenchConfig charlm = lm;
+  charlm.file = (fs::path(examples) / "charlm.rnn").string();
+  charlm.sizes = {{"V", 65}};
+  charlm.label = "charlm";
+  charlm.fullStep = true;
+  out.push_back(charlm);
+  return out;
+}
 
 int64_t tokenVocab(const LoadedModel &model,
                    const std::vector<DeclaredData> &declared,

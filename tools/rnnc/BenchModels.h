@@ -1,11 +1,12 @@
 //===- tools/rnnc/BenchModels.h - What `rnnc bench` measures ----*- C++ -*-===//
 //
-// The pieces of `rnnc bench` that are not the command itself: the .rnn
-// text of the one-layer models it generates for the built-in cells (so they
-// go through the same frontend, loadModel and optimization pipeline as any
-// model file), random arguments for a model's calling convention, the
-// matmul FLOP count of the IR that is compiled, and where the example
-// models are. Everything here returns errors; BenchCommand.cpp prints.
+// The pieces of `rnnc bench` that are not the command itself: the
+// configurations (--standard's list among them) and the .rnn text of the
+// one-layer models it generates for the built-in cells (so they go through
+// the same frontend, loadModel and optimization pipeline as any model
+// file), random arguments for a model's calling convention, the matmul FLOP
+// count of the IR that is compiled, and where the example models are.
+// Everything here returns errors; BenchCommand.cpp prints and times.
 //
 //===----------------------------------------------------------------------===//
 #ifndef RNNC_TOOLS_RNNC_BENCHMODELS_H
@@ -33,6 +34,49 @@ std::string benchCellSource(const std::string &cell, bool train);
 /// linear to V, cross entropy) with the built-in lstm in place of the custom
 /// cell, named `lm_lstm`: the baseline for the custom cell's cost.
 std::string benchLmLstmSource();
+
+/// One measured configuration: a model file with its sizes, the call's
+/// batch and length, and what is timed.
+struct BenchConfig {
+  /// The JSON "cell": the built-in cell; empty: the model's name.
+  std::string label;
+  std::string file;
+  std::map<std::string, int64_t> sizes;
+  int64_t batch = 1, steps = 1;
+  /// Time the gradient function instead of the model's.
+  bool train = false;
+  /// Time a whole optimizer step (gradient, clip, update); the JSON gets
+  /// tokens_per_s.
+  bool fullStep = false;
+  /// The JSON "I" and "H"; -1: from the model (BenchCommand.cpp).
+  int64_t reportI = -1, reportH = -1;
+};
+
+/// Where the generated model texts go: a folder in the temporary directory,
+/// made on the first write and removed with this object.
+class BenchSources {
+public:
+  BenchSources() = default;
+  BenchSources(const BenchSources &) = delete;
+  BenchSources &operator=(const BenchSources &) = delete;
+  ~BenchSources();
+  /// Writes `text` as `<name>.rnn` and returns its path.
+  Result<std::string> write(const std::string &name, const std::string &text);
+
+private:
+  std::string dir;
+};
+
+/// A built-in cell (benchCellSource) at these sizes, written to `files`.
+Result<BenchConfig> benchCellConfig(BenchSources &files,
+                                    const std::string &cell, int64_t input,
+                                    int64_t hidden, int64_t batch,
+                                    int64_t steps, bool train);
+
+/// The --standard configurations in their documented order
+/// (docs/performance.md); `examples` holds charlm.rnn and custom_cell.rnn.
+Result<std::vector<BenchConfig>>
+standardBenchConfigs(BenchSources &files, const std::string &examples);
 
 /// Arguments for one call of `model` on a batch of `batch` rows and
 /// `steps` time steps: every symbolic dim is B = batch or otherwise a
