@@ -338,7 +338,8 @@ llvm::Error FunctionLowering::lowerBlock(const ir::Block &block) {
     if (ir::isTerminator(op->kind()))
       break;
     for (const ir::Value *v : op->operands())
-      if (!buffers.count(v))
+      if (!buffers.count(v) &&
+          !(v->definingOp() && isContractedSum(*v->definingOp())))
         return fail(*op, "an operand is not defined before it");
     if (llvm::Error err = lowerOp(*op))
       return err;

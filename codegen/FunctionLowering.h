@@ -37,6 +37,11 @@ struct Buffer {
   DType dtype = DType::F32;
 };
 
+/// Whether `op` is a batched matmul A^T B whose only use is a reduce_sum
+/// over all its batch dims: lowered as one GEMM by that reduce_sum, with no
+/// buffer of its own.
+bool isContractedSum(const ir::Operation &op);
+
 class FunctionLowering {
 public:
   FunctionLowering(const ir::Function &fn, llvm::Module &module,
@@ -118,6 +123,8 @@ private:
   llvm::Error lowerElementwise(const ir::Operation &op);
   llvm::Error lowerCast(const ir::Operation &op);
   llvm::Error lowerMatMul(const ir::Operation &op);
+  /// reduce_sum over the batch of a batched A^T B (isContractedSum).
+  llvm::Error lowerContractedSum(const ir::Operation &sum);
   llvm::Error lowerConcat(const ir::Operation &op);
   llvm::Error lowerSplitOrSlice(const ir::Operation &op);
   llvm::Error lowerReshape(const ir::Operation &op);

@@ -37,6 +37,9 @@ llvm::Value *reassocAdd(llvm::IRBuilderBase &b, llvm::Value *x,
 } // namespace
 
 llvm::Error FunctionLowering::lowerReduce(const ir::Operation &op) {
+  if (const ir::Operation *d = op.operand(0)->definingOp();
+      d && isContractedSum(*d))
+    return lowerContractedSum(op);
   const Buffer &x = bufferOf(op.operand(0));
   const Buffer &out = define(op.result(0));
   size_t rank = x.dims.size();

@@ -12,9 +12,52 @@
 #include "codegen/FunctionLowering.h"
 #include "ir/TypeRules.h"
 
+#include <algorithm>
+
 namespace rnnc::codegen {
 
+bool isContractedSum(const ir::Operation &op) {
+  // sum over the batch of A_b^T B_b, with A = [L..., K, M] and B =
+  // [L..., K, N] row-major, is (A as [L*K, M])^T (B as [L*K, N]): one GEMM
+  // whose contraction runs over the batch too. Autodiff makes this for the
+  // weight gradient of a product over all steps (dW = sum_t dY_t^T X_t).
+  if (op.kind() != ir::OpKind::MatMul || !op.getBool("transpose_a") ||
+      op.getBool("transpose_b"))
+    return false;
+  size_t ra = op.operand(0)->type().rank();
+  if (ra < 3 || op.operand(1)->type().rank() != ra)
+    return false;
+  const auto &uses = op.result(0)->uses();
+  if (uses.size() != 1)
+    return false;
+  const ir::Operation &sum = *uses.front().user;
+  if (sum.kind() != ir::OpKind::ReduceSum || sum.getBool("keepdims"))
+    return false;
+  std::vector<int64_t> axes = sum.getInts("axes");
+  std::sort(axes.begin(), axes.end());
+  for (size_t i = 0; i < axes.size(); ++i)
+    if (axes[i] != static_cast<int64_t>(i))
+      return false;
+  return axes.size() == ra - 2;
+}
+
+llvm::Error FunctionLowering::lowerContractedSum(const ir::Operation &sum) {
+  const ir::Operation &mm = *sum.operand(0)->definingOp();
+  const Buffer &a = bufferOf(mm.operand(0));
+  const Buffer &bm = bufferOf(mm.operand(1));
+  const Buffer &out = define(sum.result(0));
+  size_t ra = a.dims.size();
+  llvm::Value *m = a.dims[ra - 1], *n = bm.dims[ra - 1];
+  llvm::Value *k = b.CreateMul(product(a.dims, 0, ra - 2), a.dims[ra - 2]);
+  b.CreateCall(runtime(RuntimeFn::MatMul),
+               {a.data, bm.data, out.data, i64(1), m, n, k, b.getInt32(1),
+                b.getInt32(0), b.CreateMul(m, k), i64(0), b.CreateMul(m, n)});
+  return llvm::Error::success();
+}
+
 llvm::Error FunctionLowering::lowerMatMul(const ir::Operation &op) {
+  if (isContractedSum(op))
+    return llvm::Error::success(); // the reduce_sum that uses it emits it
   const Buffer &a = bufferOf(op.operand(0));
   const Buffer &bm = bufferOf(op.operand(1));
   const Buffer &out = define(op.result(0));

@@ -31,6 +31,9 @@ public:
   Value *arg(unsigned i) const { return args[i].get(); }
   std::vector<Value *> arguments() const;
   Value *addArg(TensorType type, std::string name = {});
+  /// Inserts an argument at position `pos` (0..numArgs()); later arguments
+  /// move up by one.
+  Value *insertArg(unsigned pos, TensorType type, std::string name = {});
   /// Removes argument i, which must have no uses.
   void eraseArg(unsigned i);
 

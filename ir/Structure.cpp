@@ -197,6 +197,16 @@ Value *Block::addArg(TensorType type, std::string name) {
   return v;
 }
 
+Value *Block::insertArg(unsigned pos, TensorType type, std::string name) {
+  assert(pos <= args.size() && "argument position out of range");
+  auto it = args.insert(args.begin() + pos, std::make_unique<Value>(
+                                                std::move(type), std::move(name)));
+  (*it)->argOf = this;
+  for (unsigned k = pos; k < args.size(); ++k)
+    args[k]->index = k;
+  return args[pos].get();
+}
+
 void Block::eraseArg(unsigned i) {
   assert(!args[i]->hasUses() && "erasing a used block argument");
   args.erase(args.begin() + i);

@@ -241,6 +241,82 @@ bool isConstantWhere(Value *v, bool (*pred)(const ConstView &)) {
   return c && pred(*c);
 }
 
+//===--- Sums of zero-padded concatenations --------------------------------===//
+
+/// add(concat(.., x, 0, ..), concat(0, .., y, ..)) along one axis, where the
+/// non-zero pieces of the two sides do not overlap, is one concat of those
+/// pieces with zeros between them. Autodiff writes such sums: the adjoint of
+/// each slice of a value is its gradient padded with zeros, and the slices'
+/// adjoints are added (an LSTM's four gates give four padded [B, 4H] sums
+/// per step instead of one concat).
+Value *mergePaddedConcats(Operation *add) {
+  Operation *ca = add->operand(0)->definingOp();
+  Operation *cb = add->operand(1)->definingOp();
+  const TensorType &type = add->result(0)->type();
+  if (!ca || !cb || ca->kind() != OpKind::Concat ||
+      cb->kind() != OpKind::Concat || add->operand(0)->type() != type ||
+      add->operand(1)->type() != type)
+    return nullptr;
+  int64_t rank = static_cast<int64_t>(type.rank());
+  auto axisOf = [&](Operation *c) {
+    int64_t a = c->getInt("axis");
+    return a < 0 ? a + rank : a;
+  };
+  int64_t axis = axisOf(ca);
+  if (axis != axisOf(cb) || axis < 0 || axis >= rank)
+    return nullptr;
+  struct Piece {
+    int64_t start, size;
+    Value *v;
+  };
+  std::vector<Piece> pieces; // the non-zero ones of both sides
+  for (Operation *c : {ca, cb}) {
+    int64_t at = 0;
+    for (Value *v : c->operands()) {
+      const Dim &d = v->type().dim(axis);
+      if (!d.isStatic())
+        return nullptr;
+      if (!isConstantWhere(v, isZero))
+        pieces.push_back({at, d.size, v});
+      at += d.size;
+    }
+  }
+  std::sort(pieces.begin(), pieces.end(),
+            [](const Piece &x, const Piece &y) { return x.start < y.start; });
+  for (size_t i = 1; i < pieces.size(); ++i)
+    if (pieces[i - 1].start + pieces[i - 1].size > pieces[i].start)
+      return nullptr; // both sides non-zero somewhere: a real sum
+  std::vector<Value *> parts;
+  int64_t at = 0, end = type.dim(axis).size;
+  auto zeros = [&](int64_t size) {
+    std::vector<Dim> dims = type.dims();
+    dims[axis] = Dim::fixed(size);
+    return makeConstant(add, type.withDims(dims), {0.0});
+  };
+  for (const Piece &p : pieces) {
+    if (p.start > at)
+      parts.push_back(zeros(p.start - at));
+    parts.push_back(p.v);
+    at = p.start + p.size;
+  }
+  if (at < end)
+    parts.push_back(zeros(end - at));
+  for (Value *v : parts)
+    if (!v)
+      return nullptr;
+  if (parts.size() == 1)
+    return ifSameType(add, parts[0]);
+  Builder b;
+  b.setInsertionPointBefore(add);
+  b.setLoc(add->loc());
+  Value *merged = b.concat(parts, axis);
+  if (merged && merged->type() != type) {
+    add->parentBlock()->erase(merged->definingOp());
+    return nullptr;
+  }
+  return merged;
+}
+
 Value *simplifyBinary(Operation *op) {
   Value *a = op->operand(0), *b = op->operand(1);
   Value *r = nullptr;
@@ -250,6 +326,8 @@ Value *simplifyBinary(Operation *op) {
       r = ifSameType(op, a);
     if (!r && isConstantWhere(a, isZero))
       r = ifSameType(op, b);
+    if (!r)
+      r = mergePaddedConcats(op);
     return r;
   case OpKind::Sub:
     return isConstantWhere(b, isZero) ? ifSameType(op, a) : nullptr;

@@ -63,7 +63,9 @@ void registerAllPasses() {
   // Each pass states its own name and description; one instance reads them.
   for (PassFactory factory :
        {PassFactory(createCanonicalizePass), PassFactory(createCSEPass),
-        PassFactory(createDCEPass)}) {
+        PassFactory(createDCEPass), PassFactory(createGateFusionPass),
+        PassFactory(createHoistInputProjectionPass),
+        PassFactory(createSinkAccumulatorsPass)}) {
     std::unique_ptr<Pass> pass = factory();
     Registry &r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);

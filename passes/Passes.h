@@ -22,6 +22,9 @@ std::unique_ptr<Pass> createCSEPass();
 /// "dce": removes unused ops, and unused outputs, carries, captures and
 /// sequences of scans.
 std::unique_ptr<Pass> createDCEPass();
+std::unique_ptr<Pass> createGateFusionPass();
+std::unique_ptr<Pass> createHoistInputProjectionPass();
+std::unique_ptr<Pass> createSinkAccumulatorsPass();
 
 } // namespace rnnc::passes
 

@@ -50,4 +50,26 @@ void eraseScanInputs(Operation &scan, const std::vector<bool> &keep) {
   scan.setAttr("num_capture", static_cast<int64_t>(kept.numCapture));
 }
 
+Value *addScanSequence(Operation &scan, Value *outer) {
+  ScanLayout l = scanLayout(scan);
+  std::vector<Value *> operands = scan.operands();
+  operands.insert(operands.begin() + l.numSeq, outer);
+  scan.setOperands(operands);
+  const TensorType &t = outer->type();
+  std::vector<Dim> step(t.dims().begin() + 1, t.dims().end());
+  Value *arg = scan.region(0)->insertArg(l.numSeq, t.withDims(std::move(step)));
+  scan.setAttr("num_seq", static_cast<int64_t>(l.numSeq + 1));
+  return arg;
+}
+
+Value *addScanCapture(Operation &scan, Value *outer) {
+  ScanLayout l = scanLayout(scan);
+  std::vector<Value *> operands = scan.operands();
+  operands.insert(operands.begin() + l.lengthsIndex(), outer);
+  scan.setOperands(operands);
+  Value *arg = scan.region(0)->addArg(outer->type());
+  scan.setAttr("num_capture", static_cast<int64_t>(l.numCapture + 1));
+  return arg;
+}
+
 } // namespace rnnc::passes

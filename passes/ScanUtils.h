@@ -27,6 +27,15 @@ bool scanIsWellFormed(const ir::Operation &scan);
 /// argument.
 void eraseScanInputs(ir::Operation &scan, const std::vector<bool> &keep);
 
+/// Adds `outer` (a [T, ...] value of the scan's parent block, with the same
+/// T as the other sequences) as the scan's last sequence and returns its new
+/// step argument ([...]).
+ir::Value *addScanSequence(ir::Operation &scan, ir::Value *outer);
+
+/// Adds `outer` (a value of the scan's parent block) as the scan's last
+/// capture and returns its new body argument.
+ir::Value *addScanCapture(ir::Operation &scan, ir::Value *outer);
+
 } // namespace rnnc::passes
 
 #endif // RNNC_PASSES_SCANUTILS_H

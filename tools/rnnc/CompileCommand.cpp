@@ -59,7 +59,8 @@ int runCompile(const std::vector<std::string> &args) {
   if (!parseModelOptions(args,
                          {"weights", "o", "header", "seed", "model", "target",
                           "cpu", "features", "O"},
-                         "compile", opts, {"weights-at-runtime", "verbose"}))
+                         "compile", opts,
+                         {"weights-at-runtime", "verbose", "no-optimize"}))
     return kExitUsage;
   auto flag = [&](const char *n) {
     auto it = opts.extra.find(n);

@@ -30,7 +30,7 @@ int runEval(const std::vector<std::string> &args) {
   if (!parseModelOptions(args,
                          {"weights", "data", "val-fraction", "batch", "bptt",
                           "report"},
-                         kCmd, opts, {"no-cache"}))
+                         kCmd, opts, {"no-cache", "no-optimize"}))
     return kExitUsage;
   auto &x = opts.extra;
   if (!x.count("weights"))

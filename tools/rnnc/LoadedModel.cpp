@@ -4,6 +4,7 @@
 #include "frontend/Frontend.h"
 #include "codegen/ObjectCache.h"
 #include "ir/Verifier.h"
+#include "passes/Pipeline.h"
 #include "runtime/Safetensors.h"
 
 #include <charconv>
@@ -27,7 +28,7 @@ static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
 
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      const std::string &modelName,
-                                     bool training) {
+                                     bool training, bool optimize) {
   std::string text;
   if (!readFile(opts.file, text))
     return std::nullopt;
@@ -39,6 +40,14 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
       frontend::compileSource(opts.file, std::move(text), lower, diags);
   if (lowered)
     ir::verifyModule(*lowered->module, diags);
+  if (lowered && !diags.hasErrors() && optimize &&
+      !opts.extra.count("no-optimize"))
+    if (Status s = passes::optimizeModule(*lowered->module, diags); !s) {
+      diags.print(std::cerr);
+      std::cerr << "rnnc: internal error: optimizing " << opts.file << ": "
+                << s.error() << " (--no-optimize skips the passes)\n";
+      return std::nullopt;
+    }
   diags.print(std::cerr);
   if (!lowered || diags.hasErrors())
     return std::nullopt;
@@ -203,6 +212,22 @@ bool parseFloatFlag(const char *command, const std::string &flag,
     return false;
   }
   return true;
+}
+
+Result<std::unique_ptr<ir::Function>>
+buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
+                   const passes::GradientOptions &gradOpts) {
+  auto grad = passes::buildGradient(fn, gradOpts);
+  if (!grad || opts.extra.count("no-optimize"))
+    return grad;
+  ir::Diagnostics diags;
+  if (Status s = passes::optimizeFunction(*grad, diags); !s) {
+    std::ostringstream os;
+    diags.print(os);
+    return makeError(s.error() + (os.str().empty() ? "" : "\n" + os.str()) +
+                     " (--no-optimize skips the passes)");
+  }
+  return grad;
 }
 
 } // namespace rnnc::driver

@@ -14,6 +14,7 @@
 #include "codegen/CompiledFunction.h"
 #include "frontend/ModelInfo.h"
 #include "ir/Function.h"
+#include "passes/Autodiff.h"
 #include "runtime/ParameterStore.h"
 #include "tools/rnnc/Command.h"
 
@@ -41,9 +42,20 @@ struct LoadedModel {
 /// one using the others). `training` lowers the training variant (dropout
 /// multiplies by mask arguments, role "dropout_mask"). Prints diagnostics
 /// to stderr; nothing on failure.
+/// Unless `optimize` is false or the command was given --no-optimize, the
+/// module then goes through the optimization pipeline (passes/Pipeline.h);
+/// parameters and the calling convention are unchanged by it.
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      const std::string &modelName = "",
-                                     bool training = false);
+                                     bool training = false,
+                                     bool optimize = true);
+
+/// The gradient function of `fn` (passes::buildGradient), optimized like
+/// the forward one unless the command was given --no-optimize. The error
+/// is ready to print after "differentiating 'model': ".
+Result<std::unique_ptr<ir::Function>>
+buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
+                   const passes::GradientOptions &gradOpts);
 
 /// A model's declared input or target, read from the syntax tree before
 /// lowering (so a command can bind sizes from the data first).

@@ -122,7 +122,8 @@ int runRun(const std::vector<std::string> &argsIn) {
   if (!parseModelOptions(args,
                          {"weights", "lengths", "o", "output", "seed", "model",
                           "threads"},
-                         "run", opts, {"interpret", "no-cache", "verbose"}))
+                         "run", opts,
+                         {"interpret", "no-cache", "verbose", "no-optimize"}))
     return kExitUsage;
   // The runtime's worker pool, sized before anything runs.
   if (opts.extra.count("threads")) {

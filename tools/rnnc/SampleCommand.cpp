@@ -63,7 +63,7 @@ int runSample(const std::vector<std::string> &args) {
   if (!parseModelOptions(args,
                          {"weights", "prime", "n", "temperature", "top-k",
                           "seed"},
-                         kCmd, opts, {"no-cache"}))
+                         kCmd, opts, {"no-cache", "no-optimize"}))
     return kExitUsage;
   auto &x = opts.extra;
   if (!x.count("weights"))

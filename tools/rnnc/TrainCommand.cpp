@@ -205,7 +205,8 @@ int train(const std::vector<std::string> &args) {
                           "steps", "epochs", "time-limit", "clip",
                           "val-every", "val-windows", "val-fraction", "seed",
                           "log-every", "threads"},
-                         kCmd, opts, {"quiet", "no-cache", "recompute"}))
+                         kCmd, opts,
+                         {"quiet", "no-cache", "recompute", "no-optimize"}))
     return kExitUsage;
   // The runtime's worker pool, sized before anything runs. Results do not
   // depend on it (rnnc_matmul splits bit-identically), so a resumed run may
@@ -328,7 +329,7 @@ int train(const std::vector<std::string> &args) {
   // long sequences, about a third more time).
   passes::GradientOptions gradOpts;
   gradOpts.recompute = opts.extra.count("recompute") > 0;
-  auto grad = passes::buildGradient(*trainModel.fn, gradOpts);
+  auto grad = buildModelGradient(opts, *trainModel.fn, gradOpts);
   if (!grad) {
     fail("differentiating '" + model->info.name + "': " + grad.error());
     return kExitModelError;

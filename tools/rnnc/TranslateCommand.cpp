@@ -71,7 +71,7 @@ int runTranslate(const std::vector<std::string> &args) {
   ModelOptions opts;
   if (!parseModelOptions(flags,
                          {"weights", "beam", "max-len", "alpha", "input"},
-                         kCmd, opts, {"no-cache", "verbose"}))
+                         kCmd, opts, {"no-cache", "verbose", "no-optimize"}))
     return kExitUsage;
   auto &x = opts.extra;
   if (!x.count("weights"))

@@ -1,0 +1,64 @@
+//===- passes/Pipeline.cpp - The optimization pipeline rnnc compiles with -===//
+//
+// Order: canonicalize and cse first so equal weights and folded constants
+// are one value; gate-fusion then sees every product of a shared operand;
+// hoist-input-projection moves the fused input products (and the weight
+// concatenations gate-fusion left in scan bodies) out of the loops; a last
+// canonicalize, cse and dce clean up what the moves left behind.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Pipeline.h"
+
+#include "passes/PassManager.h"
+
+namespace rnnc::passes {
+
+const std::vector<std::string> &optimizationPasses() {
+  static const std::vector<std::string> names = {"canonicalize",
+                                                 "cse",
+                                                 "gate-fusion",
+                                                 "hoist-input-projection",
+                                                 "sink-accumulators",
+                                                 "canonicalize",
+                                                 "cse",
+                                                 "dce"};
+  return names;
+}
+
+static std::string join(const std::vector<std::string> &names, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out += (i ? "," : "") + names[i];
+  return out;
+}
+
+std::string optimizationPipeline() {
+  return join(optimizationPasses(), optimizationPasses().size());
+}
+
+Result<std::string> optimizationPipelineUpTo(const std::string &last) {
+  const auto &names = optimizationPasses();
+  for (size_t i = 0; i < names.size(); ++i)
+    if (names[i] == last)
+      return join(names, i + 1);
+  return makeError("'" + last + "' is not a pass of the optimization " +
+                   "pipeline (" + optimizationPipeline() + ")");
+}
+
+Status optimizeModule(ir::Module &module, ir::Diagnostics &diags) {
+  PassManager pm;
+  if (Status s = pm.addPipeline(optimizationPipeline()); !s)
+    return s;
+  return pm.run(module, diags);
+}
+
+Status optimizeFunction(std::unique_ptr<ir::Function> &fn,
+                        ir::Diagnostics &diags) {
+  ir::Module module;
+  module.addFunction(std::move(fn));
+  Status s = optimizeModule(module, diags);
+  fn = std::move(module.functions().front());
+  return s;
+}
+
+} // namespace rnnc::passes
