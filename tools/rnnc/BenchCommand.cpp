@@ -4,7 +4,7 @@
 // and thread count on stdout (progress on stderr), for scripts such as
 // bench/compare to read. A configuration is a model file, its sizes, B, T
 // and a mode: "infer" times one call of the model's function over the whole
-// sequence, "train" one call of its gradient function (passes::buildGradient,
+// sequence, "train" one call of its gradient function (buildModelGradient,
 // as rnnc train builds it), and the char-LM entry of --standard one full
 // training step (gradient, global-norm clipping, the optimizer's update).
 // Built-in cells are benchmarked through a generated one-layer .rnn model
@@ -62,7 +62,7 @@ struct BenchFlags {
   /// Empty: the pool's default count (--standard: 1 and 2).
   std::vector<unsigned> threads;
   std::map<std::string, int64_t> sizes;
-  bool standard = false, noCache = false, quiet = false;
+  bool standard = false, noCache = false, quiet = false, noOptimize = false;
   /// Which flags were given, for the checks of combinations.
   std::set<std::string> given;
 };
@@ -85,7 +85,8 @@ bool parseFlags(const std::vector<std::string> &args, BenchFlags &f) {
   const std::set<std::string> valued = {"cell",  "input", "hidden",  "batch",
                                         "steps", "mode",  "threads", "reps",
                                         "model", "set",   "examples"};
-  const std::set<std::string> switches = {"standard", "no-cache", "quiet"};
+  const std::set<std::string> switches = {"standard", "no-cache", "quiet",
+                                          "no-optimize"};
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     if (arg.rfind("--", 0) != 0 || arg.size() == 2)
@@ -157,6 +158,7 @@ bool parseFlags(const std::vector<std::string> &args, BenchFlags &f) {
   f.standard = f.given.count("standard");
   f.noCache = f.given.count("no-cache");
   f.quiet = f.given.count("quiet");
+  f.noOptimize = f.given.count("no-optimize");
   auto conflict = [&](std::initializer_list<const char *> names,
                       const std::string &why) {
     for (const char *n : names)
@@ -243,8 +245,12 @@ int runConfig(const BenchConfig &cfg, const BenchFlags &flags,
   ModelOptions opts;
   opts.file = cfg.file;
   opts.sizes = cfg.sizes;
+  // loadModel, buildModelGradient and jitOptions read these as they do
+  // for the other commands.
   if (flags.noCache)
     opts.extra["no-cache"] = "1";
+  if (flags.noOptimize)
+    opts.extra["no-optimize"] = "1";
   // Training uses the training lowering (dropout multiplies by masks), as
   // rnnc train does; without dropout it is the inference one.
   auto model = loadModel(opts, "", cfg.train);
@@ -270,7 +276,8 @@ int runConfig(const BenchConfig &cfg, const BenchFlags &flags,
   if (cfg.train) {
     passes::GradientOptions gopts;
     gopts.lossResult = static_cast<unsigned>(layout.lossResult());
-    auto g = passes::buildGradient(*model->fn, gopts);
+    // The gradient rnnc train compiles: autodiff, then the same pipeline.
+    auto g = buildModelGradient(opts, *model->fn, gopts);
     if (!g)
       return fail("differentiating '" + info.name + "': " + g.error());
     grad = g.take();
