@@ -8,6 +8,8 @@
 #include "frontend/Frontend.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
+#include "passes/PassManager.h"
+#include "passes/Pipeline.h"
 
 #include <iostream>
 
@@ -33,10 +35,24 @@ static int emitMachineLevel(ModelOptions &opts, const std::string &emit) {
 
 int runIr(const std::vector<std::string> &args) {
   ModelOptions opts;
-  if (!parseModelOptions(args, {"emit", "target", "cpu", "features", "O",
-                                 "model"},
-                         "ir", opts, {"training"}))
+  if (!parseModelOptions(
+          args, {"emit", "target", "cpu", "features", "O", "model", "after"},
+          "ir", opts, {"training", "optimize", "no-optimize"}))
     return kExitUsage;
+  // --after PASS / --optimize: the IR after the optimization pipeline up to
+  // PASS, or all of it (llvm and asm always see the whole pipeline, as the
+  // JIT does, unless --no-optimize).
+  std::string pipeline;
+  if (opts.extra.count("after")) {
+    auto upTo = passes::optimizationPipelineUpTo(opts.extra["after"]);
+    if (!upTo) {
+      std::cerr << "rnnc ir: error: --after: " << upTo.error() << "\n";
+      return kExitUsage;
+    }
+    pipeline = *upTo;
+  } else if (opts.extra.count("optimize")) {
+    pipeline = passes::optimizationPipeline();
+  }
   std::string emit = opts.extra.count("emit") ? opts.extra["emit"] : "ir";
   if (emit != "ast" && emit != "ir" && emit != "info" && emit != "llvm" &&
       emit != "asm") {
@@ -69,6 +85,17 @@ int runIr(const std::vector<std::string> &args) {
                                          diags, &program);
   if (lowered)
     ir::verifyModule(*lowered->module, diags);
+  if (lowered && !diags.hasErrors() && !pipeline.empty()) {
+    passes::PassManager pm;
+    Status s = pm.addPipeline(pipeline);
+    if (s)
+      s = pm.run(*lowered->module, diags);
+    if (!s) {
+      diags.print(std::cerr);
+      std::cerr << "rnnc ir: internal error: " << s.error() << "\n";
+      return kExitModelError;
+    }
+  }
   diags.print(std::cerr);
   if (!lowered || diags.hasErrors())
     return kExitModelError;

@@ -20,9 +20,16 @@ const std::vector<Command> &allCommands() {
        runCheck},
       {"ir", "print a model's syntax tree or IR",
        "usage: rnnc ir MODEL.rnn [--set NAME=N]... "
-       "[--emit=ast|ir|info|llvm|asm]\n\n"
+       "[--emit=ast|ir|info|llvm|asm]\n"
+       "               [--after PASS | --optimize]\n\n"
        "  --emit=ast     the syntax tree after parsing and name checks\n"
        "  --emit=ir      the lowered IR (default)\n"
+       "  --after PASS   the IR after the optimization pipeline up to PASS:\n"
+       "                 canonicalize, cse, gate-fusion,\n"
+       "                 hoist-input-projection, sink-accumulators, dce\n"
+       "  --optimize     the IR after the whole pipeline (what the JIT\n"
+       "                 compiles; docs/passes.md)\n"
+       "  --no-optimize  llvm/asm of the IR as lowered (no IR passes)\n"
        "  --emit=info    the calling convention: arguments, results, roles,\n"
        "                 parameter initializers, train settings\n"
        "  --emit=llvm    the LLVM IR (after O3 unless -O0)\n"
@@ -47,6 +54,7 @@ const std::vector<Command> &allCommands() {
        "  --output NAME  write this result instead of the declared output\n"
        "  --interpret    run the reference interpreter instead of the JIT\n"
        "  --no-cache     do not use the on-disk object cache\n"
+       "  --no-optimize  skip the IR optimization passes\n"
        "                 ($RNNC_CACHE_DIR, $XDG_CACHE_HOME/rnnc, ~/.cache/rnnc)\n"
        "  --verbose      print compile and run times and the cache outcome\n"
        "  --threads N    threads for large matrix products (default\n"
@@ -124,6 +132,7 @@ const std::vector<Command> &allCommands() {
        "                       instead of storing them (long sequences)\n"
        "  --quiet              print only the summary\n"
        "  --no-cache           do not use the on-disk object cache\n"
+       "  --no-optimize        skip the IR optimization passes\n"
        "  --threads N          threads for large matrix products (default\n"
        "                       $RNNC_THREADS, else all cores up to 8); the\n"
        "                       results do not depend on it\n"
@@ -143,7 +152,8 @@ const std::vector<Command> &allCommands() {
        "                       conservative; 0 picks the most likely)\n"
        "  --top-k K            sample among the K most likely (default all)\n"
        "  --seed N             sampling seed (default 1)\n"
-       "  --no-cache           do not use the on-disk object cache\n",
+       "  --no-cache           do not use the on-disk object cache\n"
+       "  --no-optimize        skip the IR optimization passes\n",
        runSample},
       {"eval", "report a trained model's metrics on held-out data",
        "usage: rnnc eval MODEL.rnn --weights CKPT --data PATH [options]\n\n"
@@ -156,7 +166,8 @@ const std::vector<Command> &allCommands() {
        "  --val-fraction X      (default 0.1)\n"
        "  --batch N, --bptt N   batch shape (default from the train block)\n"
        "  --report PREFIX       where tasks write pictures (PREFIX.*.svg)\n"
-       "  --no-cache            do not use the on-disk object cache\n",
+       "  --no-cache            do not use the on-disk object cache\n"
+       "  --no-optimize         skip the IR optimization passes\n",
        runEval},
       {"translate", "translate sentences with a trained seq2seq model",
        "usage: rnnc translate MODEL.rnn --weights CKPT [options] [SENTENCE...]\n\n"
@@ -174,7 +185,8 @@ const std::vector<Command> &allCommands() {
        "                       source column)\n"
        "  --verbose            print every beam candidate and its score to\n"
        "                       stderr\n"
-       "  --no-cache           do not use the on-disk object cache\n",
+       "  --no-cache           do not use the on-disk object cache\n"
+       "  --no-optimize        skip the IR optimization passes\n",
        runTranslate},
       {"bench", "time JIT-compiled models (one JSON line per config)",
        "usage: rnnc bench [--cell lstm|gru|rnn] [--input I] [--hidden H]\n"
@@ -229,6 +241,7 @@ const std::vector<Command> &allCommands() {
        "                   (default $RNNC_THREADS, else all cores up to 8)\n"
        "  --reps N         timed calls per measurement (default 5)\n"
        "  --no-cache       do not use the on-disk object cache\n"
+       "  --no-optimize    skip the IR optimization passes\n"
        "  --quiet          no progress lines on stderr\n",
        runBench},
   };

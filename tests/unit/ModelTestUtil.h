@@ -1,0 +1,106 @@
+//===- tests/unit/ModelTestUtil.h - Example models against a reference -*- C++
+//-*-===//
+//
+// Shared by the tests that run an example model two ways (JIT against the
+// interpreter, optimized against as lowered): reading an example, making its
+// arguments by role, and comparing results with a tolerance scaled to each
+// result tensor.
+//
+// Tolerance. The JIT computes in f32 with its own exp/tanh/sigmoid (accurate
+// to a few ulps, MathApproxTest) and sums in another order than the
+// interpreter, which accumulates in double; the forward example models agree
+// to rtol 2e-4 (CodegenExamplesTest). A gradient is a sum of T*B products of
+// such values, so its absolute error scales with the size of the largest
+// gradient entries, not of each one (an entry that cancels to ~0 has the
+// same absolute error as the large ones): we require
+//   |got - want| <= 1e-4 * |want| + 1e-5 * max_k |want_k|
+// per result tensor, which a wrong or missing term (an O(1) relative error)
+// cannot pass.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_TESTS_UNIT_MODELTESTUTIL_H
+#define RNNC_TESTS_UNIT_MODELTESTUTIL_H
+
+#include "AutodiffTestUtil.h"
+#include "frontend/ModelInfo.h"
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace rnnc::test {
+
+inline std::string readExample(const std::string &name) {
+  std::ifstream in(std::string(RNNC_SOURCE_DIR) + "/examples/" + name);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct Measured {
+  double worstRel = 0; // max |got - want| / (|want| + max|want|)
+};
+
+inline ::testing::AssertionResult sameResults(const std::vector<Tensor> &got,
+                                              const std::vector<Tensor> &want,
+                                              Measured &m) {
+  if (got.size() != want.size())
+    return ::testing::AssertionFailure() << "result counts differ";
+  for (size_t r = 0; r < want.size(); ++r) {
+    const Tensor &g = got[r], &w = want[r];
+    if (g.shape() != w.shape() || g.dtype() != w.dtype())
+      return ::testing::AssertionFailure() << "result " << r << " type";
+    double scale = 0;
+    for (int64_t k = 0; k < w.numElements(); ++k)
+      scale = std::max(scale, std::fabs(w.at(k)));
+    for (int64_t k = 0; k < w.numElements(); ++k) {
+      double d = std::fabs(g.at(k) - w.at(k));
+      m.worstRel =
+          std::max(m.worstRel, d / (std::fabs(w.at(k)) + scale + 1e-30));
+      if (!(d <= 1e-4 * std::fabs(w.at(k)) + 1e-5 * scale))
+        return ::testing::AssertionFailure()
+               << "result " << r << " element " << k << ": got " << g.at(k)
+               << ", want " << w.at(k) << " (largest " << scale << ")";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
+/// Arguments by role for a lowered model with token inputs below `vocab`.
+inline std::vector<Tensor> argsFor(const ir::Function &fn,
+                                   const frontend::ModelInfo &info,
+                                   std::map<std::string, int64_t> dims,
+                                   int32_t vocab,
+                                   const std::vector<int32_t> &lens) {
+  std::vector<Tensor> args;
+  unsigned salt = 5;
+  for (unsigned a = 0; a < fn.numArgs(); ++a) {
+    const ir::TensorType &t = fn.arg(a)->type();
+    std::vector<int64_t> shape;
+    int64_t n = 1;
+    for (const ir::Dim &d : t.dims()) {
+      shape.push_back(d.isStatic() ? d.size : dims.at(d.sym));
+      n *= shape.back();
+    }
+    if (t.dtype() == DType::I32) {
+      std::vector<int32_t> v(n);
+      if (info.args[a].role == "lengths")
+        v = lens;
+      else
+        for (int64_t k = 0; k < n; ++k)
+          v[k] = static_cast<int32_t>((k * 5 + salt) % vocab);
+      args.push_back(Tensor::i32(shape, v));
+    } else {
+      std::vector<float> v = pseudoRandom(n, salt);
+      for (float &x : v)
+        x *= 0.3f;
+      args.push_back(Tensor::f32(shape, v));
+    }
+    ++salt;
+  }
+  return args;
+}
+
+} // namespace rnnc::test
+
+#endif // RNNC_TESTS_UNIT_MODELTESTUTIL_H

@@ -1,0 +1,196 @@
+//===- tests/unit/OptimizedModelsTest.cpp - The pipeline keeps what models
+//compute -===//
+//
+// Every example model, and one-layer GRU and Elman models, is run as lowered
+// on the reference interpreter (the reference) and after the optimization
+// pipeline (passes/Pipeline.h) through the JIT, forward and gradient: the
+// gradient is built from the optimized forward function and optimized
+// itself, as `rnnc train` does. The results must agree within the
+// tolerance of ModelTestUtil.h; the passes reassociate sums (the bias joins
+// the input projection, sums over steps run in another order), so they are
+// not bit-equal. The optimized gradient also goes through the interpreter,
+// to tell a pass bug from a codegen one.
+//
+// The comparisons mean something only if the pipeline changed the IR, so the
+// test also checks what it did to the char-LM: one matmul per forward step
+// (gate fusion and hoisting) and none carried as a weight-gradient sum in a
+// backward step (sink-accumulators).
+//
+//===----------------------------------------------------------------------===//
+#include "ModelTestUtil.h"
+
+#include "codegen/CompiledFunction.h"
+#include "frontend/Frontend.h"
+#include "ir/Block.h"
+#include "passes/Pipeline.h"
+
+using namespace rnnc;
+using namespace rnnc::test;
+
+namespace {
+
+struct Case {
+  const char *name;
+  std::string source;
+  std::map<std::string, int64_t> sizes;
+  std::map<std::string, int64_t> dims;
+  int32_t vocab;
+  std::vector<int32_t> lens;
+};
+
+const char *kGru = R"(
+model m(I = 5, H = 6) {
+  input x: seq[f32[I]]
+  target y: seq[f32[H]]
+  h = gru(x, H=H)
+  loss mse(h, y)
+}
+)";
+
+const char *kRnn = R"(
+model m(I = 5, H = 6) {
+  input x: seq[f32[I]]
+  target y: seq[f32[H]]
+  h = rnn(x, H=H)
+  loss mse(h, y)
+}
+)";
+
+std::vector<Case> cases() {
+  return {
+      {"charlm.rnn",
+       readExample("charlm.rnn"),
+       {{"V", 11}, {"H", 16}, {"E", 8}},
+       {{"T", 7}, {"B", 3}},
+       11,
+       {7, 4, 1}},
+      {"custom_cell.rnn",
+       readExample("custom_cell.rnn"),
+       {{"V", 7}, {"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       7,
+       {6, 2, 4}},
+      {"classify.rnn",
+       readExample("classify.rnn"),
+       {{"V", 7}, {"C", 3}, {"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       3,
+       {6, 2, 4}},
+      {"forecast.rnn",
+       readExample("forecast.rnn"),
+       {{"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       1,
+       {6, 2, 4}},
+      {"seq2seq.rnn",
+       readExample("seq2seq.rnn"),
+       {{"Vs", 6}, {"Vt", 5}, {"H", 4}},
+       {{"T", 4}, {"S", 4}, {"B", 2}},
+       5,
+       {4, 3}},
+      {"dot_attention.rnn",
+       readExample("dot_attention.rnn"),
+       {{"Vs", 6}, {"Vt", 5}, {"H", 4}},
+       {{"T", 4}, {"S", 4}, {"B", 2}},
+       5,
+       {4, 3}},
+      {"gru", kGru, {}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
+      {"rnn", kRnn, {}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
+  };
+}
+
+/// Matmuls directly in the bodies of the function's top-level scans, per
+/// scan, and how many of those are weight-gradient products (transpose_a).
+struct ScanMatmuls {
+  std::vector<int> perScan, transposedA;
+};
+ScanMatmuls countScanMatmuls(ir::Function &fn) {
+  ScanMatmuls r;
+  for (auto &op : fn.body().ops()) {
+    if (op->kind() != ir::OpKind::Scan)
+      continue;
+    int n = 0, ta = 0;
+    for (auto &inner : op->region(0)->ops())
+      if (inner->kind() == ir::OpKind::MatMul) {
+        ++n;
+        ta += inner->getBool("transpose_a");
+      }
+    r.perScan.push_back(n);
+    r.transposedA.push_back(ta);
+  }
+  return r;
+}
+
+TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
+  for (const Case &c : cases()) {
+    SCOPED_TRACE(c.name);
+    ir::Diagnostics diags;
+    frontend::LowerOptions lo;
+    lo.sizes = c.sizes;
+    auto plain = frontend::compileSource(c.name, c.source, lo, diags);
+    ASSERT_TRUE(plain) << diags.str();
+    auto opt = frontend::compileSource(c.name, c.source, lo, diags);
+    ASSERT_TRUE(opt) << diags.str();
+    ASSERT_TRUE(passes::optimizeModule(*opt->module, diags)) << diags.str();
+    const frontend::ModelInfo &info = plain->models.back();
+    ir::Function &fn0 = *plain->module->lookup(info.name);
+    ir::Function &fn1 = *opt->module->lookup(info.name);
+    auto args = argsFor(fn0, info, c.dims, c.vocab, c.lens);
+
+    auto want = ir::interpret(fn0, args);
+    ASSERT_TRUE(want) << want.error();
+    auto fwd = codegen::compile(fn1);
+    ASSERT_TRUE(fwd) << fwd.error();
+    auto got = (*fwd)->run(args);
+    ASSERT_TRUE(got) << got.error();
+    Measured m;
+    EXPECT_TRUE(sameResults(*got, *want, m)) << "forward";
+
+    auto grad0 = passes::buildGradient(fn0);
+    ASSERT_TRUE(grad0) << grad0.error();
+    auto grad1 = passes::buildGradient(fn1);
+    ASSERT_TRUE(grad1) << grad1.error();
+    ASSERT_TRUE(passes::optimizeFunction(*grad1, diags)) << diags.str();
+    auto gwant = ir::interpret(**grad0, args);
+    ASSERT_TRUE(gwant) << gwant.error();
+    auto ginterp = ir::interpret(**grad1, args);
+    ASSERT_TRUE(ginterp) << ginterp.error();
+    EXPECT_TRUE(sameResults(*ginterp, *gwant, m)) << "gradient, interpreter";
+    auto gfn = codegen::compile(**grad1);
+    ASSERT_TRUE(gfn) << gfn.error();
+    auto ggot = (*gfn)->run(args);
+    ASSERT_TRUE(ggot) << ggot.error();
+    EXPECT_TRUE(sameResults(*ggot, *gwant, m)) << "gradient, JIT";
+    std::cout << "[ measured ] " << c.name << " optimized vs lowered: worst "
+              << m.worstRel << "\n";
+  }
+}
+
+TEST(OptimizedModels, PipelineFusesHoistsAndSinksTheCharLM) {
+  ir::Diagnostics diags;
+  frontend::LowerOptions lo;
+  lo.sizes = {{"V", 11}, {"H", 16}, {"E", 8}};
+  auto p = frontend::compileSource("charlm.rnn", readExample("charlm.rnn"), lo,
+                                   diags);
+  ASSERT_TRUE(p) << diags.str();
+  ir::Function &fn = *p->module->lookup(p->models.back().name);
+  auto grad0 = passes::buildGradient(fn);
+  ASSERT_TRUE(grad0);
+  // As lowered: per step 4 gates x 2 operands, and the backward scans carry
+  // the recurrent and input weight-gradient sums.
+  EXPECT_EQ(countScanMatmuls(fn).perScan, (std::vector<int>{8, 8}));
+  EXPECT_GT(countScanMatmuls(**grad0).transposedA.back(), 0);
+
+  ASSERT_TRUE(passes::optimizeModule(*p->module, diags)) << diags.str();
+  EXPECT_EQ(countScanMatmuls(fn).perScan, (std::vector<int>{1, 1}));
+  auto grad1 = passes::buildGradient(fn);
+  ASSERT_TRUE(grad1);
+  ASSERT_TRUE(passes::optimizeFunction(*grad1, diags)) << diags.str();
+  ScanMatmuls g = countScanMatmuls(**grad1);
+  // Two forward scans with one matmul each, two backward scans with one
+  // (dh = dS U), and no weight-gradient product left in any step.
+  EXPECT_EQ(g.perScan, (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(g.transposedA, (std::vector<int>{0, 0, 0, 0}));
+}
+
+} // namespace
