@@ -1,5 +1,5 @@
 //===- tests/unit/OptimizedModelsTest.cpp - The pipeline keeps what models
-//compute -===//
+// compute -===//
 //
 // Every example model, and one-layer GRU and Elman models, is run as lowered
 // on the reference interpreter (the reference) and after the optimization
@@ -38,23 +38,17 @@ struct Case {
   std::vector<int32_t> lens;
 };
 
-const char *kGru = R"(
-model m(I = 5, H = 6) {
-  input x: seq[f32[I]]
-  target y: seq[f32[H]]
-  h = gru(x, H=H)
-  loss mse(h, y)
+/// A one-layer model over a prelude cell, trained against a target.
+std::string oneLayer(const std::string &cell) {
+  return "model m(I = 5, H = 6) {\n"
+         "  input x: seq[f32[I]]\n"
+         "  target y: seq[f32[H]]\n"
+         "  h = " +
+         cell +
+         "(x, H=H)\n"
+         "  loss mse(h, y)\n"
+         "}\n";
 }
-)";
-
-const char *kRnn = R"(
-model m(I = 5, H = 6) {
-  input x: seq[f32[I]]
-  target y: seq[f32[H]]
-  h = rnn(x, H=H)
-  loss mse(h, y)
-}
-)";
 
 std::vector<Case> cases() {
   return {
@@ -94,8 +88,8 @@ std::vector<Case> cases() {
        {{"T", 4}, {"S", 4}, {"B", 2}},
        5,
        {4, 3}},
-      {"gru", kGru, {}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
-      {"rnn", kRnn, {}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
+      {"gru", oneLayer("gru"), {}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
+      {"rnn", oneLayer("rnn"), {}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
   };
 }
 
