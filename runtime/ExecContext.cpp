@@ -9,11 +9,48 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_map>
 
 namespace rnnc {
 
 static constexpr int64_t kAlign = 64, kGuard = 64;
 static constexpr unsigned char kGuardByte = 0xA5;
+
+namespace {
+/// Blocks that reset() released, kept for the next call on this thread. A
+/// compiled function asks for the same sizes on every call with the same
+/// B and T, and a fresh large block comes from mmap: every call would
+/// page-fault its way through its intermediates again (8% of a training
+/// step, measured with perf on the LSTM 512 B=64 gradient). Bounded, so a
+/// one-off large call does not pin its memory.
+struct BlockCache {
+  static constexpr int64_t kLimit = int64_t(512) << 20;
+  std::unordered_multimap<int64_t, unsigned char *> blocks; // by size
+  int64_t bytes = 0;
+  ~BlockCache() {
+    for (auto &[size, p] : blocks)
+      std::free(p);
+  }
+  unsigned char *take(int64_t size) {
+    auto it = blocks.find(size);
+    if (it == blocks.end())
+      return nullptr;
+    unsigned char *p = it->second;
+    blocks.erase(it);
+    bytes -= size;
+    return p;
+  }
+  void give(unsigned char *p, int64_t size) {
+    if (bytes + size > kLimit) {
+      std::free(p);
+      return;
+    }
+    blocks.emplace(size, p);
+    bytes += size;
+  }
+};
+thread_local BlockCache blockCache;
+} // namespace
 
 void *ExecContext::allocate(int64_t bytes) {
   if (bytes < 0 || bytes > INT64_MAX / 2)
@@ -21,12 +58,14 @@ void *ExecContext::allocate(int64_t bytes) {
   // aligned_alloc wants a multiple of the alignment; the guard follows the
   // requested bytes directly, so even a one-element overrun hits it.
   int64_t rounded = (bytes + kGuard + kAlign - 1) / kAlign * kAlign;
-  auto *p = static_cast<unsigned char *>(
-      std::aligned_alloc(kAlign, static_cast<size_t>(rounded)));
+  unsigned char *p = blockCache.take(rounded);
+  if (!p)
+    p = static_cast<unsigned char *>(
+        std::aligned_alloc(kAlign, static_cast<size_t>(rounded)));
   if (!p)
     return nullptr;
   std::memset(p + bytes, kGuardByte, kGuard);
-  blocks.push_back({p, bytes});
+  blocks.push_back({p, bytes, rounded});
   return p;
 }
 
@@ -40,7 +79,7 @@ bool ExecContext::guardsIntact() const {
 
 void ExecContext::reset() {
   for (const Block &b : blocks)
-    std::free(b.data);
+    blockCache.give(b.data, b.rounded);
   blocks.clear();
   errorCode = RNNC_OK;
   errorA = errorB = 0;

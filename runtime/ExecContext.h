@@ -52,7 +52,8 @@ public:
 private:
   struct Block {
     unsigned char *data;
-    int64_t bytes;
+    int64_t bytes;   // as asked for; the guard follows
+    int64_t rounded; // as allocated
   };
   std::vector<Block> blocks;
   int32_t errorCode = RNNC_OK;
