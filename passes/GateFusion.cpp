@@ -272,8 +272,11 @@ private:
         Builder b;
         b.setInsertionPointBefore(first);
         b.setLoc(first->loc());
-        Value *sum = b.add(rangeOf(b, p, axis, lo, hi - lo),
-                           rangeOf(b, q, axis, lo, hi - lo));
+        // One statement each: argument evaluation order is unspecified,
+        // and the printed IR must not depend on the compiler.
+        Value *pr = rangeOf(b, p, axis, lo, hi - lo);
+        Value *qr = rangeOf(b, q, axis, lo, hi - lo);
+        Value *sum = b.add(pr, qr);
         if (!sum)
           continue;
         for (const SumEntry &e : run) {

@@ -150,7 +150,8 @@ bool sinkOne(Operation &scan) {
     Value *next = yield->operand(k);
     Operation *add = next->definingOp();
     if (!add || add->kind() != OpKind::Add || acc->uses().size() != 1 ||
-        next->uses().size() != 1)
+        next->uses().size() != 1 ||
+        (add->operand(0) != acc && add->operand(1) != acc))
       continue;
     Value *d = add->operand(0) == acc ? add->operand(1) : add->operand(0);
     Operation *mm = d->definingOp();
