@@ -112,9 +112,7 @@ private:
   }
 
   TensorType overTime(const TensorType &t) const {
-    std::vector<Dim> dims{scan.operand(0)->type().dim(0)};
-    dims.insert(dims.end(), t.dims().begin(), t.dims().end());
-    return t.withDims(std::move(dims));
+    return passes::overTime(scan, t);
   }
 
   /// The attributes of `op` lifted over time (axes shift by one).
@@ -135,14 +133,11 @@ private:
         k == OpKind::Slice || k == OpKind::Split || k == OpKind::Concat;
     if (!elementwise && !shape && k != OpKind::MatMul)
       return false;
-    size_t rank = op.result(0)->type().rank();
     std::vector<TensorType> operandTypes;
     for (unsigned i = 0; i < op.numOperands(); ++i) {
       const Value *v = op.operand(i);
       bool step = of(v) == Cls::PerStep;
-      if (elementwise && step && v->type().rank() != rank)
-        return false;
-      if (elementwise && !step && v->type().rank() > rank)
+      if (elementwise && !liftableOperand(*v, step, op.result(0)->type()))
         return false;
       if (shape && !step)
         return false;
@@ -313,17 +308,6 @@ private:
   }
 };
 
-void hoistIn(Block &block) {
-  std::vector<Operation *> scans;
-  for (auto &op : block.ops())
-    if (op->kind() == OpKind::Scan)
-      scans.push_back(op.get());
-  for (Operation *scan : scans) {
-    hoistIn(*scan->region(0)); // innermost first
-    ScanHoister(*scan).run();
-  }
-}
-
 class HoistInputProjectionPass : public FunctionPass {
 public:
   std::string_view name() const override { return "hoist-input-projection"; }
@@ -332,7 +316,8 @@ public:
            "become one matmul over all steps, invariant work runs once";
   }
   Status runOnFunction(Function &fn) override {
-    hoistIn(fn.body());
+    forEachScanInnermostFirst(fn.body(),
+                              [](Operation &scan) { ScanHoister(scan).run(); });
     return Status::ok();
   }
 };

@@ -72,4 +72,28 @@ Value *addScanCapture(Operation &scan, Value *outer) {
   return arg;
 }
 
+TensorType overTime(const Operation &scan, const TensorType &t) {
+  std::vector<Dim> dims{scan.operand(0)->type().dim(0)};
+  dims.insert(dims.end(), t.dims().begin(), t.dims().end());
+  return t.withDims(std::move(dims));
+}
+
+bool liftableOperand(const Value &operand, bool perStep,
+                     const TensorType &result) {
+  size_t rank = operand.type().rank();
+  return perStep ? rank == result.rank() : rank <= result.rank();
+}
+
+void forEachScanInnermostFirst(Block &block,
+                               const std::function<void(Operation &)> &fn) {
+  std::vector<Operation *> scans;
+  for (auto &op : block.ops())
+    if (op->kind() == OpKind::Scan)
+      scans.push_back(op.get());
+  for (Operation *scan : scans) {
+    forEachScanInnermostFirst(*scan->region(0), fn);
+    fn(*scan);
+  }
+}
+
 } // namespace rnnc::passes

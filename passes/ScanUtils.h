@@ -11,6 +11,8 @@
 
 #include "ir/Operation.h"
 
+#include <functional>
+
 #include <vector>
 
 namespace rnnc::passes {
@@ -35,6 +37,23 @@ ir::Value *addScanSequence(ir::Operation &scan, ir::Value *outer);
 /// Adds `outer` (a value of the scan's parent block) as the scan's last
 /// capture and returns its new body argument.
 ir::Value *addScanCapture(ir::Operation &scan, ir::Value *outer);
+
+/// `t` with the scan's step count (dim 0 of its first sequence) in front:
+/// the type of a per-step value lifted over all steps.
+ir::TensorType overTime(const ir::Operation &scan, const ir::TensorType &t);
+
+/// The operand rule for lifting an elementwise op (or select) over time:
+/// per-step operands gain a leading T, so they must have the result's rank
+/// for their T to line up with the result's; the others broadcast over T as
+/// they broadcast over the step, so their rank may not exceed it.
+bool liftableOperand(const ir::Value &operand, bool perStep,
+                     const ir::TensorType &result);
+
+/// Calls `fn` on every scan in `block` and in scan bodies nested in it,
+/// innermost first, so work a pass moves out of an inner scan is seen by
+/// the outer one.
+void forEachScanInnermostFirst(ir::Block &block,
+                               const std::function<void(ir::Operation &)> &fn);
 
 } // namespace rnnc::passes
 

@@ -76,9 +76,7 @@ public:
   }
 
   TensorType overTime(const TensorType &t) const {
-    std::vector<Dim> dims{scan.operand(0)->type().dim(0)};
-    dims.insert(dims.end(), t.dims().begin(), t.dims().end());
-    return t.withDims(std::move(dims));
+    return passes::overTime(scan, t);
   }
 
 private:
@@ -104,11 +102,7 @@ private:
       Lifted l = lift(x);
       if (!l.outer)
         return {};
-      // Over-time operands must have the result's rank, so that their T
-      // lines up with the result's; the others broadcast as before.
-      if (elementwise && l.overTime && x->type().rank() != v->type().rank())
-        return {};
-      if (elementwise && !l.overTime && x->type().rank() > v->type().rank())
+      if (elementwise && !liftableOperand(*x, l.overTime, v->type()))
         return {};
       anyOverTime |= l.overTime;
       operands.push_back(l.outer);
@@ -196,18 +190,6 @@ bool sinkOne(Operation &scan) {
   return false;
 }
 
-void sinkIn(Block &block) {
-  std::vector<Operation *> scans;
-  for (auto &op : block.ops())
-    if (op->kind() == OpKind::Scan)
-      scans.push_back(op.get());
-  for (Operation *scan : scans) {
-    sinkIn(*scan->region(0));
-    while (sinkOne(*scan)) {
-    }
-  }
-}
-
 class SinkAccumulatorsPass : public FunctionPass {
 public:
   std::string_view name() const override { return "sink-accumulators"; }
@@ -216,7 +198,10 @@ public:
            "steps after the scan";
   }
   Status runOnFunction(Function &fn) override {
-    sinkIn(fn.body());
+    forEachScanInnermostFirst(fn.body(), [](Operation &scan) {
+      while (sinkOne(scan)) {
+      }
+    });
     return Status::ok();
   }
 };
