@@ -22,24 +22,15 @@
 #include "AutodiffTestUtil.h"
 #include "ModelTestUtil.h"
 
-#include "codegen/CompiledFunction.h"
-#include "frontend/Frontend.h"
-
-#include <fstream>
-#include <sstream>
-
 using namespace rnnc;
 using namespace rnnc::test;
 
 namespace {
 
 TEST(AutodiffJit, CharLMGradientMatchesInterpreter) {
-  ir::Diagnostics diags;
-  frontend::LowerOptions lo;
-  lo.sizes = {{"V", 11}, {"H", 16}, {"E", 8}};
-  auto p = frontend::compileSource("charlm.rnn", readExample("charlm.rnn"), lo,
-                                   diags);
-  ASSERT_TRUE(p) << diags.str();
+  auto p = lowerSource("charlm.rnn", readExample("charlm.rnn"),
+                       {{"V", 11}, {"H", 16}, {"E", 8}});
+  ASSERT_TRUE(p) << p.error();
   const ir::Function &fn = *p->module->functions().at(0);
   for (bool recompute : {false, true}) {
     SCOPED_TRACE(recompute ? "recompute" : "saved");
@@ -47,13 +38,11 @@ TEST(AutodiffJit, CharLMGradientMatchesInterpreter) {
     go.recompute = recompute;
     auto grad = passes::buildGradient(fn, go);
     ASSERT_TRUE(grad) << grad.error();
-    auto compiled = codegen::compile(**grad);
-    ASSERT_TRUE(compiled) << compiled.error();
     auto args =
         argsFor(fn, p->models[0], {{"T", 12}, {"B", 4}}, 11, {12, 7, 1, 10});
     auto want = ir::interpret(**grad, args);
     ASSERT_TRUE(want) << want.error();
-    auto got = (*compiled)->run(args);
+    auto got = jitRun(**grad, args);
     ASSERT_TRUE(got) << got.error();
     Measured m;
     EXPECT_TRUE(sameResults(*got, *want, m));
@@ -93,20 +82,15 @@ TEST(AutodiffJit, ExampleGradientsMatchInterpreter) {
   };
   for (const Ex &ex : examples) {
     SCOPED_TRACE(ex.file);
-    ir::Diagnostics diags;
-    frontend::LowerOptions lo;
-    lo.sizes = ex.sizes;
-    auto p = frontend::compileSource(ex.file, readExample(ex.file), lo, diags);
-    ASSERT_TRUE(p) << diags.str();
+    auto p = lowerSource(ex.file, readExample(ex.file), ex.sizes);
+    ASSERT_TRUE(p) << p.error();
     const ir::Function &fn = *p->module->functions().at(0);
     auto grad = passes::buildGradient(fn);
     ASSERT_TRUE(grad) << grad.error();
-    auto compiled = codegen::compile(**grad);
-    ASSERT_TRUE(compiled) << compiled.error();
     auto args = argsFor(fn, p->models[0], ex.dims, ex.vocab, ex.lens);
     auto want = ir::interpret(**grad, args);
     ASSERT_TRUE(want) << want.error();
-    auto got = (*compiled)->run(args);
+    auto got = jitRun(**grad, args);
     ASSERT_TRUE(got) << got.error();
     Measured m;
     EXPECT_TRUE(sameResults(*got, *want, m));

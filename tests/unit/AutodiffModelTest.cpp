@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "AutodiffTestUtil.h"
+#include "ModelTestUtil.h"
 
 #include "frontend/Frontend.h"
 
@@ -43,13 +44,6 @@ Lowered lower(const std::string &source, std::map<std::string, int64_t> sizes,
   l.fn = l.program.module->functions().at(0).get();
   l.info = &l.program.models.at(0);
   return l;
-}
-
-std::string readExample(const std::string &name) {
-  std::ifstream in(std::string(RNNC_SOURCE_DIR) + "/examples/" + name);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 /// Arguments by role: token ids below `vocab(name)`, lengths from `lens`
@@ -202,8 +196,8 @@ TEST(AutodiffModel, Seq2SeqAttention) {
 TEST(AutodiffModel, DotProductAttentionSeq2Seq) {
   // examples/dot_attention.rnn: the decoder cell scores the captured encoder
   // sequence by mem @ h (Luong dot-product attention), masked by S lengths.
-  Lowered l = lower(readExample("dot_attention.rnn"),
-                    {{"Vs", 6}, {"Vt", 5}, {"H", 3}});
+  Lowered l =
+      lower(readExample("dot_attention.rnn"), {{"Vs", 6}, {"Vt", 5}, {"H", 3}});
   ASSERT_TRUE(l.fn);
   auto args = makeArgs(l, {{"T", 4}, {"S", 5}, {"B", 2}},
                        [](const std::string &n) { return n == "src" ? 6 : 5; },

@@ -22,6 +22,8 @@
 #define RNNC_TESTS_UNIT_MODELTESTUTIL_H
 
 #include "AutodiffTestUtil.h"
+#include "codegen/CompiledFunction.h"
+#include "frontend/Frontend.h"
 #include "frontend/ModelInfo.h"
 
 #include <fstream>
@@ -35,6 +37,29 @@ inline std::string readExample(const std::string &name) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+/// `source` (named `file` in diagnostics) lowered with `sizes`; the
+/// diagnostics as the error when it does not lower.
+inline Result<frontend::LoweredProgram>
+lowerSource(const std::string &file, const std::string &source,
+            std::map<std::string, int64_t> sizes) {
+  ir::Diagnostics diags;
+  frontend::LowerOptions lo;
+  lo.sizes = std::move(sizes);
+  auto p = frontend::compileSource(file, source, lo, diags);
+  if (!p)
+    return makeError(diags.str());
+  return std::move(*p);
+}
+
+/// `fn` JIT-compiled (default options) and run on `args`.
+inline Result<std::vector<Tensor>> jitRun(const ir::Function &fn,
+                                          const std::vector<Tensor> &args) {
+  auto compiled = codegen::compile(fn);
+  if (!compiled)
+    return makeError(compiled.error());
+  return (*compiled)->run(args);
 }
 
 struct Measured {

@@ -19,8 +19,6 @@
 //===----------------------------------------------------------------------===//
 #include "ModelTestUtil.h"
 
-#include "codegen/CompiledFunction.h"
-#include "frontend/Frontend.h"
 #include "ir/Block.h"
 #include "passes/Pipeline.h"
 
@@ -118,13 +116,11 @@ ScanMatmuls countScanMatmuls(ir::Function &fn) {
 TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
   for (const Case &c : cases()) {
     SCOPED_TRACE(c.name);
+    auto plain = lowerSource(c.name, c.source, c.sizes);
+    ASSERT_TRUE(plain) << plain.error();
+    auto opt = lowerSource(c.name, c.source, c.sizes);
+    ASSERT_TRUE(opt) << opt.error();
     ir::Diagnostics diags;
-    frontend::LowerOptions lo;
-    lo.sizes = c.sizes;
-    auto plain = frontend::compileSource(c.name, c.source, lo, diags);
-    ASSERT_TRUE(plain) << diags.str();
-    auto opt = frontend::compileSource(c.name, c.source, lo, diags);
-    ASSERT_TRUE(opt) << diags.str();
     ASSERT_TRUE(passes::optimizeModule(*opt->module, diags)) << diags.str();
     const frontend::ModelInfo &info = plain->models.back();
     ir::Function &fn0 = *plain->module->lookup(info.name);
@@ -133,9 +129,7 @@ TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
 
     auto want = ir::interpret(fn0, args);
     ASSERT_TRUE(want) << want.error();
-    auto fwd = codegen::compile(fn1);
-    ASSERT_TRUE(fwd) << fwd.error();
-    auto got = (*fwd)->run(args);
+    auto got = jitRun(fn1, args);
     ASSERT_TRUE(got) << got.error();
     Measured m;
     EXPECT_TRUE(sameResults(*got, *want, m)) << "forward";
@@ -150,9 +144,7 @@ TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
     auto ginterp = ir::interpret(**grad1, args);
     ASSERT_TRUE(ginterp) << ginterp.error();
     EXPECT_TRUE(sameResults(*ginterp, *gwant, m)) << "gradient, interpreter";
-    auto gfn = codegen::compile(**grad1);
-    ASSERT_TRUE(gfn) << gfn.error();
-    auto ggot = (*gfn)->run(args);
+    auto ggot = jitRun(**grad1, args);
     ASSERT_TRUE(ggot) << ggot.error();
     EXPECT_TRUE(sameResults(*ggot, *gwant, m)) << "gradient, JIT";
     std::cout << "[ measured ] " << c.name << " optimized vs lowered: worst "
@@ -161,12 +153,10 @@ TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
 }
 
 TEST(OptimizedModels, PipelineFusesHoistsAndSinksTheCharLM) {
+  auto p = lowerSource("charlm.rnn", readExample("charlm.rnn"),
+                       {{"V", 11}, {"H", 16}, {"E", 8}});
+  ASSERT_TRUE(p) << p.error();
   ir::Diagnostics diags;
-  frontend::LowerOptions lo;
-  lo.sizes = {{"V", 11}, {"H", 16}, {"E", 8}};
-  auto p = frontend::compileSource("charlm.rnn", readExample("charlm.rnn"), lo,
-                                   diags);
-  ASSERT_TRUE(p) << diags.str();
   ir::Function &fn = *p->module->lookup(p->models.back().name);
   auto grad0 = passes::buildGradient(fn);
   ASSERT_TRUE(grad0);
