@@ -133,8 +133,9 @@ Result<std::vector<int64_t>> blockCounts(const std::string &path) {
     return std::vector<int64_t>(9, 30);
   if (p.filename() == "ae.test")
     return std::vector<int64_t>{31, 35, 88, 44, 29, 24, 40, 50, 29};
-  return makeError(path + ": frame sequences carry no labels; write the "
-                          "number of sequences of each class, in order, to " +
+  return makeError(path +
+                   ": frame sequences carry no labels; write the "
+                   "number of sequences of each class, in order, to " +
                    sizes.string());
 }
 
@@ -229,7 +230,8 @@ public:
       std::vector<std::string> v = splitOn(norm->second, ',');
       if (v.size() != 2 * static_cast<size_t>(all.features))
         return makeError("the checkpoint's normalization is for another "
-                         "number of features than " + path + "'s");
+                         "number of features than " +
+                         path + "'s");
       mean.clear();
       scale.clear();
       for (int64_t f = 0; f < all.features; ++f) {
@@ -283,42 +285,42 @@ public:
     std::string need = input.isToken ? "seq[token[V]]" : "seq[f32[F]]";
     if (layout.inputs().size() != 1 || layout.targets().size() != 1 ||
         layout.lossResult() < 0 || layout.outputs().empty())
-      return makeError("'" + info.name + "' is not a classifier: it needs one "
-                       "input " + need + ", one target token[C], a loss and "
+      return makeError("'" + info.name +
+                       "' is not a classifier: it needs one "
+                       "input " +
+                       need +
+                       ", one target token[C], a loss and "
                        "an output of C scores per sequence");
     const ir::TensorType &x = typeOf(layout.inputs()[0]);
     const ir::TensorType &y = typeOf(layout.targets()[0]);
-    bool inputOk = input.isToken
-                       ? x.dtype() == DType::I32 && x.rank() == 2
-                       : x.dtype() == DType::F32 && x.rank() == 3 &&
-                             x.dims()[2].isStatic() &&
-                             x.dims()[2].size == all.features;
+    bool inputOk = input.isToken ? x.dtype() == DType::I32 && x.rank() == 2
+                                 : x.dtype() == DType::F32 && x.rank() == 3 &&
+                                       x.dims()[2].isStatic() &&
+                                       x.dims()[2].size == all.features;
     if (!inputOk || y.dtype() != DType::I32 || y.rank() != 1)
-      return makeError("'" + info.name + "': the data needs input " + need +
-                       (input.isToken ? ""
-                                      : " with F = " +
-                                            std::to_string(all.features)) +
-                       " and target token[C]");
+      return makeError(
+          "'" + info.name + "': the data needs input " + need +
+          (input.isToken ? "" : " with F = " + std::to_string(all.features)) +
+          " and target token[C]");
     const ir::TensorType &out = info.results[layout.outputs()[0]].type;
     int64_t C = static_cast<int64_t>(classNames.size());
-    if (out.rank() != 2 || !out.dims()[1].isStatic() ||
-        out.dims()[1].size < C)
+    if (out.rank() != 2 || !out.dims()[1].isStatic() || out.dims()[1].size < C)
       return makeError("'" + info.name + "': its first output must be [" +
-                       std::to_string(C) + "] scores per sequence (one per "
-                       "class of " + path + ")");
+                       std::to_string(C) +
+                       "] scores per sequence (one per "
+                       "class of " +
+                       path + ")");
     // Another --val-fraction would split differently, so "held-out" would
     // include examples the checkpoint trained on.
     auto vf = recorded.find(kMetaValFraction);
     if (!heldout && vf != recorded.end() &&
         vf->second != formatFraction(s.valFraction))
-      return makeError("the checkpoint was trained holding out --val-fraction " +
-                       vf->second + " of " + path + "; pass the same (not " +
-                       formatFraction(s.valFraction) +
-                       ") so the held-out part is the same");
+      return makeError(
+          "the checkpoint was trained holding out --val-fraction " +
+          vf->second + " of " + path + "; pass the same (not " +
+          formatFraction(s.valFraction) + ") so the held-out part is the same");
     shape = s;
-    inputArg = layout.inputs()[0];
-    targetArg = layout.targets()[0];
-    lengthArgs = layout.lengths();
+    slots.bind(layout);
 
     if (heldout) {
       trainIdx.clear();
@@ -331,8 +333,9 @@ public:
       valIdx = std::move(split.val);
     }
     if (trainIdx.empty())
-      return makeError(path + ": no examples left to train on after holding "
-                              "out --val-fraction " +
+      return makeError(path +
+                       ": no examples left to train on after holding "
+                       "out --val-fraction " +
                        std::to_string(s.valFraction));
     if (!input.isToken)
       normalizeFrames();
@@ -348,16 +351,12 @@ public:
   TaskBatch next(std::vector<Tensor> &args) override {
     PaddedBatch b = nextBatch(path);
     TaskBatch tb = freshBatch(b.batchSize(), b.batchSize());
-    args[inputArg] = std::move(b.x);
-    args[targetArg] = std::move(b.labels);
-    for (unsigned l : lengthArgs)
-      args[l] = b.lengths;
+    slots.fill(args, b, std::move(b.labels));
     return tb;
   }
 
   Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
-                              const ModelArgs &layout,
-                              std::vector<Tensor> args,
+                              const ModelArgs &layout, std::vector<Tensor> args,
                               int64_t maxBatches) override {
     ConfusionMatrix cm(classNames);
     return runHeldout(forward, layout, std::move(args), maxBatches, cm);
@@ -378,17 +377,16 @@ public:
                   "%lld held-out examples (%s): loss %.4f nats/example, "
                   "accuracy %.2f%% (%lld/%lld); always guessing the most "
                   "frequent class would score %.2f%%\n",
-                  static_cast<long long>(r->units), describe().c_str(),
-                  r->loss, 100 * r->accuracy,
-                  static_cast<long long>(cm.correct()),
+                  static_cast<long long>(r->units), describe().c_str(), r->loss,
+                  100 * r->accuracy, static_cast<long long>(cm.correct()),
                   static_cast<long long>(cm.total()),
                   100 * cm.majorityBaseline());
     std::string text = buf + cm.text();
     if (!artifactPrefix.empty()) {
       std::string svgPath = artifactPrefix + "confusion.svg";
-      Status w = writeFileAtomically(
-          svgPath, cm.svg("confusion matrix on " + (heldout ? heldoutPath
-                                                            : path)));
+      Status w =
+          writeFileAtomically(svgPath, cm.svg("confusion matrix on " +
+                                              (heldout ? heldoutPath : path)));
       if (!w)
         return makeError(w.error());
       text += "wrote the confusion matrix picture to " + svgPath + "\n";
@@ -438,8 +436,7 @@ private:
   std::vector<float> mean, scale;
   std::map<std::string, std::string> recorded;
   BatchShape shape;
-  unsigned inputArg = 0, targetArg = 0;
-  std::vector<unsigned> lengthArgs;
+  InputTargetSlots slots;
 
   int64_t heldoutSize() const {
     return heldout ? static_cast<int64_t>(heldout->size())

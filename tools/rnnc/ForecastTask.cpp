@@ -77,9 +77,9 @@ Result<SeriesSpec> parseSpec(const std::string &data) {
   bool haveColumn = false;
   while (colon != std::string::npos) {
     size_t next = data.find(':', colon + 1);
-    std::string part = data.substr(colon + 1, next == std::string::npos
-                                                  ? std::string::npos
-                                                  : next - colon - 1);
+    std::string part =
+        data.substr(colon + 1, next == std::string::npos ? std::string::npos
+                                                         : next - colon - 1);
     colon = next;
     if (part == "log") {
       spec.log = true;
@@ -89,8 +89,10 @@ Result<SeriesSpec> parseSpec(const std::string &data) {
       errno = 0;
       long long v = std::strtoll(n.c_str(), &end, 10);
       if (n.empty() || *end || errno || v < 1)
-        return makeError("--data " + data + ": season must be an integer "
-                         ">= 1, got '" + n + "'");
+        return makeError("--data " + data +
+                         ": season must be an integer "
+                         ">= 1, got '" +
+                         n + "'");
       spec.season = v;
     } else if (part.empty() || haveColumn) {
       return makeError("--data " + data +
@@ -234,8 +236,8 @@ public:
         decls(std::move(decls)) {
     for (float v : this->raw)
       modelled.push_back(this->spec.log ? std::log(v) : v);
-    norm = Normalization::fit(std::vector<float>(
-        modelled.begin(), modelled.begin() + this->nTrain));
+    norm = Normalization::fit(
+        std::vector<float>(modelled.begin(), modelled.begin() + this->nTrain));
   }
 
   std::string unit() const override { return "step"; }
@@ -255,8 +257,8 @@ public:
     return s;
   }
 
-  Status bindSizes(const std::string &, std::map<std::string, int64_t> &sizes)
-      override {
+  Status bindSizes(const std::string &,
+                   std::map<std::string, int64_t> &sizes) override {
     // One column is one feature: bind F in seq[f32[F]] to 1.
     for (const DeclaredData &d : decls) {
       if (d.dimNames.size() != 1 || d.dimNames[0].empty())
@@ -276,8 +278,8 @@ public:
   Status attach(const frontend::ModelInfo &info, const ModelArgs &layout,
                 const BatchShape &s) override {
     auto isSeries = [](const ir::TensorType &t) {
-      return t.dtype() == DType::F32 && t.rank() == 3 &&
-             t.dim(2).isStatic() && t.dim(2).size == 1;
+      return t.dtype() == DType::F32 && t.rank() == 3 && t.dim(2).isStatic() &&
+             t.dim(2).size == 1;
     };
     if (layout.inputs().size() != 1 || layout.targets().size() != 1 ||
         !isSeries(info.args[layout.inputs()[0]].type) ||
@@ -290,17 +292,15 @@ public:
                        "seq[f32[1]], a loss and a first output seq[f32[1]]");
     shape = s;
     window = restoredWindow > 0 ? restoredWindow : s.bptt;
-    inputArg = layout.inputs()[0];
-    targetArg = layout.targets()[0];
-    lengthArgs = layout.lengths();
+    slots.bind(layout);
     if (nTrain < window + 1)
-      return makeError(
-          spec.path + ": the training part of '" + columnName + "' has " +
-          std::to_string(nTrain) + " values (of " +
-          std::to_string(raw.size()) + "; the last " +
-          std::to_string(heldOut()) + " are held out), too few for one " +
-          "window of " + std::to_string(window) + " steps and its next " +
-          "value; use a smaller --bptt or --val-fraction");
+      return makeError(spec.path + ": the training part of '" + columnName +
+                       "' has " + std::to_string(nTrain) + " values (of " +
+                       std::to_string(raw.size()) + "; the last " +
+                       std::to_string(heldOut()) +
+                       " are held out), too few for one " + "window of " +
+                       std::to_string(window) + " steps and its next " +
+                       "value; use a smaller --bptt or --val-fraction");
     z.clear();
     for (float v : modelled)
       z.push_back(norm.apply(v));
@@ -319,16 +319,12 @@ public:
     // attach() made sure there is at least one window, so this succeeds.
     PaddedBatch b = nextBatch(spec.path);
     TaskBatch tb = freshBatch(b.batchSize(), b.batchSize() * window);
-    args[inputArg] = std::move(b.x);
-    args[targetArg] = std::move(b.y);
-    for (unsigned l : lengthArgs)
-      args[l] = b.lengths;
+    slots.fill(args, b, std::move(b.y));
     return tb;
   }
 
   Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
-                              const ModelArgs &layout,
-                              std::vector<Tensor> args,
+                              const ModelArgs &layout, std::vector<Tensor> args,
                               int64_t maxBatches) override {
     EvalResult r;
     r.accuracy = std::nan("");
@@ -390,9 +386,7 @@ public:
   }
 
 private:
-  int64_t heldOut() const {
-    return static_cast<int64_t>(raw.size()) - nTrain;
-  }
+  int64_t heldOut() const { return static_cast<int64_t>(raw.size()) - nTrain; }
 
   /// One-step-ahead normalized predictions for held-out values nTrain,
   /// nTrain + 1, ..., each from the window of observed values before it;
@@ -449,8 +443,7 @@ private:
   int64_t restoredWindow = 0, window = 0;
   BatchShape shape;
   ExampleSet windows;
-  unsigned inputArg = 0, targetArg = 0;
-  std::vector<unsigned> lengthArgs;
+  InputTargetSlots slots;
 };
 
 Result<std::string> ForecastTask::report(const codegen::CompiledFunction &fwd,
@@ -572,9 +565,11 @@ makeForecastTask(const std::string &dataPath,
   if (spec->log)
     for (size_t i = 0; i < values->size(); ++i)
       if (!((*values)[i] > 0))
-        return makeError(spec->path + ": ':log' needs values > 0, but data "
-                         "row " + std::to_string(i + 1) + " of '" + name +
-                         "' is " + fmt("%g", (*values)[i]));
+        return makeError(spec->path +
+                         ": ':log' needs values > 0, but data "
+                         "row " +
+                         std::to_string(i + 1) + " of '" + name + "' is " +
+                         fmt("%g", (*values)[i]));
   std::string seasonWhy;
   if (spec->season == 0) {
     spec->season = csv->season;

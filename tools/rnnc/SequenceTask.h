@@ -22,6 +22,28 @@
 
 namespace rnnc::driver {
 
+/// Where a model with one input and one target (classifier, forecaster)
+/// takes a batch: the input, the target, and every lengths argument.
+struct InputTargetSlots {
+  unsigned input = 0, target = 0;
+  std::vector<unsigned> lengths;
+
+  void bind(const ModelArgs &layout) {
+    input = layout.inputs()[0];
+    target = layout.targets()[0];
+    lengths = layout.lengths();
+  }
+  /// Moves the batch's x and `targetValues` (its labels or its y) into
+  /// place, and its lengths into every lengths argument.
+  void fill(std::vector<Tensor> &args, PaddedBatch &b,
+            Tensor &&targetValues) const {
+    args[input] = std::move(b.x);
+    args[target] = std::move(targetValues);
+    for (unsigned l : lengths)
+      args[l] = b.lengths;
+  }
+};
+
 class SequenceTask : public TrainTask {
 public:
   int64_t position() const override { return iter->position(); }
