@@ -82,38 +82,23 @@ bool parseThreadList(const std::string &text, std::vector<unsigned> &out) {
 }
 
 bool parseFlags(const std::vector<std::string> &args, BenchFlags &f) {
-  const std::set<std::string> valued = {"cell",  "input", "hidden",  "batch",
-                                        "steps", "mode",  "threads", "reps",
-                                        "model", "set",   "examples"};
-  const std::set<std::string> switches = {"standard", "no-cache", "quiet",
-                                          "no-optimize"};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string &arg = args[i];
-    if (arg.rfind("--", 0) != 0 || arg.size() == 2)
-      return usageError(arg.empty() || arg[0] != '-'
-                            ? "unexpected argument '" + arg +
-                                  "' (a model file is given with --model)"
-                            : "unknown option '" + arg + "'");
-    std::string name = arg.substr(2), value;
-    size_t eq = name.find('=');
-    bool hasValue = eq != std::string::npos;
-    if (hasValue) {
-      value = name.substr(eq + 1);
-      name.resize(eq);
-    }
-    if (switches.count(name)) {
-      if (hasValue)
-        return usageError("'--" + name + "' takes no value");
-      f.given.insert(name);
-      continue;
-    }
-    if (!valued.count(name))
-      return usageError("unknown option '" + arg + "'");
-    if (!hasValue) {
-      if (i + 1 >= args.size())
-        return usageError("'--" + name + "' needs a value");
-      value = args[++i];
-    }
+  // The shared parser (--set NAME=N, --flag value, --flag=value, switches);
+  // a model file comes with --model, not as an argument.
+  ModelOptions opts;
+  if (!parseModelOptions(args,
+                         {"cell", "input", "hidden", "batch", "steps", "mode",
+                          "threads", "reps", "model", "examples"},
+                         kCmd, opts,
+                         {"standard", "no-cache", "quiet", "no-optimize"},
+                         /*fileRequired=*/false))
+    return false;
+  if (!opts.file.empty())
+    return usageError("unexpected argument '" + opts.file +
+                      "' (a model file is given with --model)");
+  f.sizes = opts.sizes;
+  if (!f.sizes.empty())
+    f.given.insert("set");
+  for (const auto &[name, value] : opts.extra) {
     f.given.insert(name);
     auto integer = [&](int64_t &out) {
       return parseIntFlag(kCmd, name, value, out, 1);
@@ -132,27 +117,18 @@ bool parseFlags(const std::vector<std::string> &args, BenchFlags &f) {
         return usageError("--threads takes counts from 1 to 64 separated "
                           "by commas (e.g. 1,2), got '" +
                           value + "'");
-    } else if (name == "set") {
-      size_t e = value.find('=');
-      int64_t n = 0;
-      const char *end = value.data() + value.size();
-      auto [p, ec] = e == std::string::npos
-                         ? std::from_chars_result{nullptr, std::errc()}
-                         : std::from_chars(value.data() + e + 1, end, n);
-      if (!p || e == 0 || ec != std::errc() || p != end || n < 1)
-        return usageError("'--set " + value +
-                          "' must be NAME=N with N a positive integer");
-      f.sizes[value.substr(0, e)] = n;
     } else if (name == "model") {
       f.model = value;
     } else if (name == "examples") {
       f.examples = value;
-    } else if (!integer(name == "input"    ? f.input
-                        : name == "hidden" ? f.hidden
-                        : name == "batch"  ? f.batch
-                        : name == "steps"  ? f.steps
-                                           : f.reps)) {
-      return false;
+    } else if (name == "input" || name == "hidden" || name == "batch" ||
+               name == "steps" || name == "reps") {
+      if (!integer(name == "input"    ? f.input
+                   : name == "hidden" ? f.hidden
+                   : name == "batch"  ? f.batch
+                   : name == "steps"  ? f.steps
+                                      : f.reps))
+        return false;
     }
   }
   f.standard = f.given.count("standard");

@@ -53,11 +53,13 @@ struct ModelOptions {
 /// Parses `args`: one model file, `--set NAME=N` (repeatable), the flags
 /// in `allowedExtra` (`--name=value` or `--name value`) and the switches in
 /// `allowedSwitches` (`--name`, recorded as extra[name] = "1"). On error
-/// prints one line to stderr and returns false.
+/// prints one line to stderr and returns false. With `fileRequired` false
+/// the model file may be missing (out.file stays empty).
 bool parseModelOptions(const std::vector<std::string> &args,
                        const std::vector<std::string> &allowedExtra,
                        const char *command, ModelOptions &out,
-                       const std::vector<std::string> &allowedSwitches = {});
+                       const std::vector<std::string> &allowedSwitches = {},
+                       bool fileRequired = true);
 
 /// Reads a whole file; false (with a message on stderr) if it cannot.
 bool readFile(const std::string &path, std::string &text);

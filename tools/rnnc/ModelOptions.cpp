@@ -19,7 +19,8 @@ static bool usageError(const char *command, const std::string &message) {
 bool parseModelOptions(const std::vector<std::string> &args,
                        const std::vector<std::string> &allowedExtra,
                        const char *command, ModelOptions &out,
-                       const std::vector<std::string> &allowedSwitches) {
+                       const std::vector<std::string> &allowedSwitches,
+                       bool fileRequired) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string &arg = args[i];
     if (arg.size() < 2 || arg[0] != '-') {
@@ -83,7 +84,7 @@ bool parseModelOptions(const std::vector<std::string> &args,
     }
     return usageError(command, "unknown option '" + arg + "'");
   }
-  if (out.file.empty())
+  if (out.file.empty() && fileRequired)
     return usageError(command, "no model file given");
   return true;
 }
