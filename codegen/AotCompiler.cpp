@@ -162,7 +162,7 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
   llvm::Module module(o.prefix, context);
   module.setTargetTriple(target.triple);
   module.setDataLayout((*tm)->createDataLayout());
-  auto sig = lowerFunction(fn, module, target);
+  auto sig = lowerFunction(fn, module, target, o.compile.fuseElementwise);
   if (!sig)
     return makeError(llvm::toString(sig.takeError()));
   // Optimized as an external function, exactly as for the JIT: internal

@@ -59,15 +59,15 @@ static Status verifyForCodegen(const ir::Function &fn) {
 /// Lowers and optimizes `fn` into a fresh module for `tm`.
 static Result<std::unique_ptr<llvm::Module>>
 lowerAndOptimize(const ir::Function &fn, const TargetSpec &target,
-                 llvm::TargetMachine &tm, unsigned optLevel,
+                 llvm::TargetMachine &tm, const CompileOptions &options,
                  llvm::LLVMContext &context) {
   auto module = std::make_unique<llvm::Module>("rnnc." + fn.name(), context);
   module->setTargetTriple(target.triple);
   module->setDataLayout(tm.createDataLayout());
-  auto sig = lowerFunction(fn, *module, target);
+  auto sig = lowerFunction(fn, *module, target, options.fuseElementwise);
   if (!sig)
     return makeError(llvm::toString(sig.takeError()));
-  if (llvm::Error err = optimizeModule(*module, tm, optLevel))
+  if (llvm::Error err = optimizeModule(*module, tm, options.optLevel))
     return makeError(llvm::toString(std::move(err)));
   return module;
 }
@@ -86,7 +86,7 @@ static Result<std::string> withOptimizedModule(
   if (!tm)
     return makeError(llvm::toString(tm.takeError()));
   llvm::LLVMContext context;
-  auto module = lowerAndOptimize(fn, target, **tm, options.optLevel, context);
+  auto module = lowerAndOptimize(fn, target, **tm, options, context);
   if (!module)
     return makeError(module.error());
   return emit(**module, **tm);
@@ -138,7 +138,7 @@ compile(const ir::Function &fn, const CompileOptions &options) {
   module->setDataLayout((*jit)->dataLayout());
 
   std::unique_ptr<CompiledFunction> cf(new CompiledFunction());
-  auto sig = lowerFunction(fn, *module, target);
+  auto sig = lowerFunction(fn, *module, target, options.fuseElementwise);
   if (!sig)
     return makeError(llvm::toString(sig.takeError()));
   cf->sig = std::move(*sig);

@@ -36,6 +36,9 @@ struct CompileOptions {
   /// driver passes defaultCacheDir() unless --no-cache. Ignored with
   /// keepLLVMIR, which needs the optimizer to run.
   std::string cacheDir;
+  /// Elementwise fusion (codegen/FusionPlan.h); false gives one loop and
+  /// one buffer per elementwise op, as `--no-fuse` does.
+  bool fuseElementwise = true;
 };
 
 class CompiledFunction {

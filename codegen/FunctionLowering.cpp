@@ -20,9 +20,9 @@
 namespace rnnc::codegen {
 
 FunctionLowering::FunctionLowering(const ir::Function &fn, llvm::Module &module,
-                                   const TargetSpec &target)
+                                   const TargetSpec &target, bool fuse)
     : ctx(module.getContext()), module(module), b(module.getContext()), fn(fn),
-      target(target), allocB(module.getContext()) {}
+      target(target), allocB(module.getContext()), fuse(fuse) {}
 
 llvm::Type *FunctionLowering::elemType(DType dtype) {
   return dtype == DType::F32 ? static_cast<llvm::Type *>(b.getFloatTy())
@@ -334,16 +334,28 @@ llvm::Error FunctionLowering::lowerOp(const ir::Operation &op) {
 }
 
 llvm::Error FunctionLowering::lowerBlock(const ir::Block &block) {
+  FusionPlan plan = planFusion(block, fuse);
+  size_t index = 0;
   for (const auto &op : block.ops()) {
+    for (unsigned g : plan.emitBefore[index++])
+      if (llvm::Error err = lowerGroup(plan.groups[g]))
+        return err;
     if (ir::isTerminator(op->kind()))
-      break;
+      return llvm::Error::success();
+    if (plan.fused.count(op.get()))
+      continue;
     for (const ir::Value *v : op->operands())
       if (!buffers.count(v) &&
           !(v->definingOp() && isContractedSum(*v->definingOp())))
         return fail(*op, "an operand is not defined before it");
-    if (llvm::Error err = lowerOp(*op))
+    llvm::Error err =
+        plan.views.count(op.get()) ? lowerView(*op) : lowerOp(*op);
+    if (err)
       return err;
   }
+  for (unsigned g : plan.emitBefore[index])
+    if (llvm::Error err = lowerGroup(plan.groups[g]))
+      return err;
   return llvm::Error::success();
 }
 
@@ -428,8 +440,9 @@ llvm::Expected<LoweredSignature> FunctionLowering::run() {
 
 llvm::Expected<LoweredSignature> lowerFunction(const ir::Function &fn,
                                                llvm::Module &module,
-                                               const TargetSpec &target) {
-  FunctionLowering lowering(fn, module, target);
+                                               const TargetSpec &target,
+                                               bool fuse) {
+  FunctionLowering lowering(fn, module, target, fuse);
   return lowering.run();
 }
 

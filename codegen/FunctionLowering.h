@@ -17,6 +17,7 @@
 #ifndef RNNC_CODEGEN_FUNCTIONLOWERING_H
 #define RNNC_CODEGEN_FUNCTIONLOWERING_H
 
+#include "codegen/FusionPlan.h"
 #include "codegen/Lowering.h"
 #include "codegen/RuntimeSymbols.h"
 #include "runtime/KernelABI.h"
@@ -42,10 +43,13 @@ struct Buffer {
 /// buffer of its own.
 bool isContractedSum(const ir::Operation &op);
 
+/// The `axis` attribute of `op` over a value of `rank`, made non-negative.
+int64_t normalizedAxis(const ir::Operation &op, size_t rank);
+
 class FunctionLowering {
 public:
   FunctionLowering(const ir::Function &fn, llvm::Module &module,
-                   const TargetSpec &target);
+                   const TargetSpec &target, bool fuse = true);
   llvm::Expected<LoweredSignature> run();
 
   // --- Helpers shared by the op lowerings ------------------------------
@@ -118,6 +122,22 @@ public:
   llvm::Error lowerBlock(const ir::Block &block);
 
 private:
+  /// How fused loops read a value in place: a base pointer and a stride per
+  /// dim; contiguous[d]: stride d is stride d+1 times dim d+1.
+  struct View {
+    llvm::Value *base = nullptr;
+    std::vector<llvm::Value *> strides;
+    std::vector<bool> contiguous;
+  };
+  /// The view of a slice the plan reads in place, else of v's buffer.
+  View viewOf(const ir::Value *v);
+  /// A slice or split read in place (FusionPlan::views): no code, a view.
+  llvm::Error lowerView(const ir::Operation &op);
+  /// One loop nest for a group of elementwise ops (LowerElementwise.cpp).
+  llvm::Error lowerGroup(const FusionGroup &group);
+  /// The alias scope of the buffer `ptr` points into; null if unknown.
+  llvm::MDNode *aliasScopeOf(llvm::Value *ptr);
+
   llvm::Error lowerOp(const ir::Operation &op);
   llvm::Error lowerConstant(const ir::Operation &op);
   llvm::Error lowerElementwise(const ir::Operation &op);
@@ -162,6 +182,12 @@ private:
   /// Values to be defined in given memory (placeInto).
   llvm::DenseMap<const ir::Value *, llvm::Value *> placed;
   std::vector<llvm::Value *> resultPtrs;
+  /// Slices and splits read in place by fused loops.
+  std::unordered_map<const ir::Value *, View> views;
+  /// One alias scope per distinct buffer, in one domain.
+  llvm::MDNode *aliasDomain = nullptr;
+  llvm::DenseMap<const llvm::Value *, llvm::MDNode *> aliasScopes;
+  bool fuse;
 };
 
 } // namespace rnnc::codegen

@@ -1,17 +1,35 @@
-//===- codegen/LowerElementwise.cpp - Unary, binary and select ops --------===//
+//===- codegen/LowerElementwise.cpp - Fused elementwise loops -------------===//
 //
-// An elementwise op becomes one loop nest over its result. Broadcasting is
-// decided from the static types: an operand dim broadcasts when it is missing
-// (right-aligned) or a static 1. Adjacent result dims along which every
-// operand behaves the same (all broadcast or all not) are coalesced, so the
-// common cases are one flat loop (same shapes) or two (a [H] bias added to
-// [B,H]). In the innermost loop each operand's index step is the constant 1
-// or 0, so the loop is unit-stride or invariant and the vectorizer widens it,
+// A group of elementwise ops (FusionPlan.h) becomes one loop nest over their
+// common result shape; a single op is a group of one. In the innermost body
+// every op of the group is computed in order on registers, reading external
+// operands from memory and storing only the values something outside the
+// group reads.
+//
+// Each external operand is an *access*: a base pointer and one stride per
+// result dim. Broadcasting is decided from the static types: an operand dim
+// broadcasts (stride 0) when it is missing (right-aligned) or a static 1. A
+// slice or split the plan made a view is read in place with its operand's
+// strides. Adjacent result dims along which every access is contiguous are
+// coalesced, so same-shape ops are one flat loop and a [H] bias on [B,H] is
+// two. The innermost stride of every access is the constant 0 or 1, so the
+// loop is unit-stride or invariant and the vectorizer widens it,
 // transcendental functions included (they are inline IR, MathEmitter.h).
+//
+// Every access carries alias-scope metadata naming its buffer, so the
+// vectorizer needs no run-time overlap checks between them: distinct
+// buffers (arena blocks, arguments, results, constants) never overlap.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/FunctionLowering.h"
 #include "codegen/MathEmitter.h"
+
+#include "llvm/Analysis/ValueTracking.h"
+#include "llvm/IR/MDBuilder.h"
+
+#include <algorithm>
+#include <functional>
+#include <unordered_set>
 
 namespace rnnc::codegen {
 
@@ -60,83 +78,249 @@ llvm::Value *applyOp(llvm::IRBuilderBase &b, ir::OpKind kind,
 } // namespace
 
 llvm::Error FunctionLowering::lowerElementwise(const ir::Operation &op) {
-  const ir::TensorType &outType = op.result(0)->type();
-  size_t rank = outType.rank();
-  unsigned numIn = op.numOperands();
-  std::vector<const Buffer *> in;
-  // broadcast[i][d]: operand i repeats along result dim d.
-  std::vector<std::vector<bool>> broadcast(numIn, std::vector<bool>(rank));
-  for (unsigned i = 0; i < numIn; ++i) {
-    const ir::TensorType &t = op.operand(i)->type();
-    if (t.dtype() != DType::F32)
-      return fail(op, "operands must be f32");
-    if (t.rank() > rank)
-      return fail(op, "operand has a higher rank than the result");
-    in.push_back(&bufferOf(op.operand(i)));
-    size_t lead = rank - t.rank();
-    for (size_t d = 0; d < rank; ++d)
-      broadcast[i][d] =
-          d < lead ||
-          (t.dim(d - lead).isStatic() && t.dim(d - lead).size == 1 &&
-           !(outType.dim(d).isStatic() && outType.dim(d).size == 1));
-  }
-  const Buffer &out = define(op.result(0));
+  FusionGroup single;
+  single.ops.push_back(&op);
+  return lowerGroup(single);
+}
 
-  // Coalesce result dims into groups with one broadcast pattern each.
-  std::vector<llvm::Value *> groupSize;
-  std::vector<std::vector<bool>> groupBcast; // [group][operand]
-  for (size_t d = 0; d < rank; ++d) {
-    std::vector<bool> pattern(numIn);
-    for (unsigned i = 0; i < numIn; ++i)
-      pattern[i] = broadcast[i][d];
-    if (!groupBcast.empty() && groupBcast.back() == pattern) {
-      groupSize.back() =
-          b.CreateMul(groupSize.back(), out.dims[d], "", true, true);
-    } else {
-      groupSize.push_back(out.dims[d]);
-      groupBcast.push_back(pattern);
+FunctionLowering::View FunctionLowering::viewOf(const ir::Value *v) {
+  auto it = views.find(v);
+  if (it != views.end())
+    return it->second;
+  const Buffer &buf = bufferOf(v);
+  View view;
+  view.base = buf.data;
+  size_t rank = buf.dims.size();
+  view.strides.resize(rank);
+  view.contiguous.assign(rank, true);
+  llvm::Value *s = i64(1);
+  for (size_t d = rank; d-- > 0;) {
+    view.strides[d] = s;
+    s = b.CreateMul(s, buf.dims[d], "", true, true);
+  }
+  return view;
+}
+
+llvm::Error FunctionLowering::lowerView(const ir::Operation &op) {
+  const ir::Value *x = op.operand(0);
+  size_t rank = x->type().rank();
+  int64_t axis = normalizedAxis(op, rank);
+  if (axis < 0 || axis >= static_cast<int64_t>(rank))
+    return fail(op, "axis out of range");
+  View src = viewOf(x);
+  const ir::Dim &whole = x->type().dim(axis);
+  for (unsigned r = 0; r < op.numResults(); ++r) {
+    const ir::Dim &part = op.result(r)->type().dim(axis);
+    llvm::Value *start =
+        op.kind() == ir::OpKind::Slice
+            ? i64(op.getInt("start"))
+            : b.CreateMul(i64(r), dimsOf(op.result(r)->type())[axis]);
+    View view = src;
+    view.base = elemPtr(DType::F32, src.base,
+                        b.CreateMul(start, src.strides[axis], "", true, true));
+    // A window of an axis breaks contiguity with the dim before it, unless
+    // it is the whole axis.
+    if (axis > 0 && !(part == whole))
+      view.contiguous[axis - 1] = false;
+    views[op.result(r)] = std::move(view);
+  }
+  return llvm::Error::success();
+}
+
+llvm::MDNode *FunctionLowering::aliasScopeOf(llvm::Value *ptr) {
+  // Only objects known to be distinct get a scope: arena blocks (each
+  // rnnc_alloc call is one allocation), constant globals, and the pointers
+  // loaded from the argument and result arrays (the ABI: results overlap
+  // neither each other nor the arguments). Anything else gets none, which
+  // only costs the vectorizer a run-time check.
+  const llvm::Value *root = llvm::getUnderlyingObject(ptr, 0);
+  bool known = llvm::isa<llvm::GlobalVariable>(root);
+  if (const auto *call = llvm::dyn_cast<llvm::CallInst>(root))
+    known = call->getCalledFunction() &&
+            call->getCalledFunction()->getName() ==
+                runtimeSymbols()[static_cast<size_t>(RuntimeFn::Alloc)].name;
+  if (const auto *ld = llvm::dyn_cast<llvm::LoadInst>(root)) {
+    const llvm::Value *array =
+        llvm::getUnderlyingObject(ld->getPointerOperand(), 0);
+    known = array == llvmFn->getArg(0) || array == llvmFn->getArg(2);
+  }
+  if (!known)
+    return nullptr;
+  auto it = aliasScopes.find(root);
+  if (it != aliasScopes.end())
+    return it->second;
+  llvm::MDBuilder md(ctx);
+  if (!aliasDomain)
+    aliasDomain = md.createAnonymousAliasScopeDomain("rnnc.buffers");
+  return aliasScopes[root] = md.createAnonymousAliasScope(aliasDomain);
+}
+
+llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
+  const ir::TensorType &outType = group.ops.front()->result(0)->type();
+  size_t rank = outType.rank();
+  std::vector<llvm::Value *> dims = dimsOf(outType);
+  std::unordered_set<const ir::Operation *> members(group.ops.begin(),
+                                                    group.ops.end());
+
+  // External operands in order of first use, each an access: a base and a
+  // stride per result dim; joins[d]: dims d and d+1 coalesce for it.
+  struct Access {
+    llvm::Value *base;
+    std::vector<llvm::Value *> stride;
+    std::vector<bool> joins;
+  };
+  std::vector<Access> access;
+  std::unordered_map<const ir::Value *, unsigned> accessOf;
+  for (const ir::Operation *op : group.ops) {
+    if (op->result(0)->type() != outType)
+      return fail(*op, "fused with ops of another shape");
+    for (const ir::Value *v : op->operands()) {
+      const ir::Operation *def = v->definingOp();
+      if ((def && members.count(def)) || accessOf.count(v))
+        continue;
+      if (!buffers.count(v) && !views.count(v))
+        return fail(*op, "an operand is not defined before it");
+      const ir::TensorType &t = v->type();
+      if (t.dtype() != DType::F32)
+        return fail(*op, "operands must be f32");
+      if (t.rank() > rank)
+        return fail(*op, "operand has a higher rank than the result");
+      View view = viewOf(v);
+      size_t lead = rank - t.rank();
+      std::vector<bool> bcast(rank);
+      Access a{view.base, std::vector<llvm::Value *>(rank),
+               std::vector<bool>(rank, true)};
+      for (size_t d = 0; d < rank; ++d) {
+        bcast[d] = d < lead ||
+                   (t.dim(d - lead).isStatic() && t.dim(d - lead).size == 1 &&
+                    !(outType.dim(d).isStatic() && outType.dim(d).size == 1));
+        a.stride[d] = bcast[d] ? i64(0) : view.strides[d - lead];
+      }
+      for (size_t d = 0; d + 1 < rank; ++d)
+        a.joins[d] = bcast[d] != bcast[d + 1]
+                         ? false
+                         : bcast[d] || view.contiguous[d - lead];
+      accessOf[v] = static_cast<unsigned>(access.size());
+      access.push_back(std::move(a));
     }
   }
-  size_t groups = groupSize.size();
-  // stride[i][g]: operand i's index step along group g (0 when broadcast).
-  std::vector<std::vector<llvm::Value *>> stride(
-      numIn, std::vector<llvm::Value *>(groups));
-  for (unsigned i = 0; i < numIn; ++i) {
-    llvm::Value *s = i64(1);
-    for (size_t g = groups; g-- > 0;) {
-      if (groupBcast[g][i]) {
-        stride[i][g] = i64(0);
-      } else {
-        stride[i][g] = s;
-        s = b.CreateMul(s, groupSize[g], "", true, true);
+
+  // The values read outside the group get memory; the others stay in
+  // registers.
+  std::vector<const Buffer *> stored(group.ops.size(), nullptr);
+  for (size_t i = 0; i < group.ops.size(); ++i) {
+    const ir::Value *r = group.ops[i]->result(0);
+    for (const ir::Use &use : r->uses())
+      if (!members.count(use.user)) {
+        stored[i] = &define(r);
+        break;
+      }
+  }
+
+  // Alias scopes: each access and store names its buffer's scope and
+  // declares it disjoint from the others in this loop.
+  std::vector<llvm::MDNode *> accessScope(access.size()),
+      storeScope(group.ops.size());
+  std::vector<llvm::Metadata *> allScopes;
+  auto addScope = [&](llvm::MDNode *s) {
+    if (s &&
+        std::find(allScopes.begin(), allScopes.end(), s) == allScopes.end())
+      allScopes.push_back(s);
+    return s;
+  };
+  for (size_t i = 0; i < access.size(); ++i)
+    accessScope[i] = addScope(aliasScopeOf(access[i].base));
+  for (size_t i = 0; i < group.ops.size(); ++i)
+    if (stored[i])
+      storeScope[i] = addScope(aliasScopeOf(stored[i]->data));
+  auto annotate = [&](llvm::Instruction *inst, llvm::MDNode *scope) {
+    if (!scope || allScopes.size() < 2)
+      return;
+    std::vector<llvm::Metadata *> others;
+    for (llvm::Metadata *s : allScopes)
+      if (s != scope)
+        others.push_back(s);
+    inst->setMetadata(llvm::LLVMContext::MD_alias_scope,
+                      llvm::MDNode::get(ctx, {scope}));
+    inst->setMetadata(llvm::LLVMContext::MD_noalias,
+                      llvm::MDNode::get(ctx, others));
+  };
+
+  // Coalesce result dims [begin, end) where every access is contiguous.
+  std::vector<std::pair<size_t, size_t>> runs;
+  for (size_t d = 0, begin = 0; d < rank; ++d) {
+    bool joins = d + 1 < rank;
+    for (const Access &a : access)
+      joins = joins && a.joins[d];
+    if (!joins) {
+      runs.emplace_back(begin, d + 1);
+      begin = d + 1;
+    }
+  }
+  size_t numRuns = runs.size();
+  std::vector<llvm::Value *> runSize(numRuns);
+  for (size_t g = 0; g < numRuns; ++g)
+    runSize[g] = product(dims, runs[g].first, runs[g].second);
+
+  auto body = [&](llvm::Value *outIdx,
+                  const std::vector<llvm::Value *> &inIdx) {
+    std::vector<llvm::Value *> loaded(access.size(), nullptr);
+    std::unordered_map<const ir::Value *, llvm::Value *> value;
+    for (size_t i = 0; i < group.ops.size(); ++i) {
+      const ir::Operation *op = group.ops[i];
+      std::vector<llvm::Value *> x;
+      for (const ir::Value *v : op->operands()) {
+        auto inner = value.find(v);
+        if (inner != value.end()) {
+          x.push_back(inner->second);
+          continue;
+        }
+        unsigned k = accessOf.at(v);
+        if (!loaded[k]) {
+          auto *ld = b.CreateLoad(
+              f32Ty(), elemPtr(DType::F32, access[k].base, inIdx[k]));
+          annotate(ld, accessScope[k]);
+          loaded[k] = ld;
+        }
+        x.push_back(loaded[k]);
+      }
+      llvm::Value *r = applyOp(b, op->kind(), x);
+      if (!r)
+        return false;
+      value[op->result(0)] = r;
+      if (stored[i]) {
+        auto *st =
+            b.CreateStore(r, elemPtr(DType::F32, stored[i]->data, outIdx));
+        annotate(st, storeScope[i]);
       }
     }
-  }
+    return true;
+  };
 
-  ir::OpKind kind = op.kind();
-  std::vector<llvm::Value *> inIdx(numIn, i64(0));
+  bool ok = true;
+  std::vector<llvm::Value *> inIdx(access.size(), i64(0));
   std::function<void(size_t, llvm::Value *)> nest = [&](size_t g,
                                                         llvm::Value *outIdx) {
-    if (g == groups) {
-      std::vector<llvm::Value *> x;
-      for (unsigned i = 0; i < numIn; ++i)
-        x.push_back(load(DType::F32, in[i]->data, inIdx[i]));
-      store(DType::F32, applyOp(b, kind, x), out.data, outIdx);
+    if (g == numRuns) {
+      ok = body(outIdx, inIdx) && ok;
       return;
     }
-    emitLoop(groupSize[g], "ew", [&](llvm::Value *iv) {
+    emitLoop(runSize[g], "ew", [&](llvm::Value *iv) {
       std::vector<llvm::Value *> saved = inIdx;
-      for (unsigned i = 0; i < numIn; ++i)
-        inIdx[i] = b.CreateAdd(inIdx[i], b.CreateMul(iv, stride[i][g]), "",
-                               true, true);
-      llvm::Value *o =
-          b.CreateAdd(b.CreateMul(outIdx, groupSize[g], "", true, true), iv, "",
-                      true, true);
-      nest(g + 1, o);
+      for (size_t k = 0; k < access.size(); ++k)
+        inIdx[k] =
+            b.CreateAdd(inIdx[k],
+                        b.CreateMul(iv, access[k].stride[runs[g].second - 1],
+                                    "", true, true),
+                        "", true, true);
+      nest(g + 1, b.CreateAdd(b.CreateMul(outIdx, runSize[g], "", true, true),
+                              iv, "", true, true));
       inIdx = saved;
     });
   };
   nest(0, i64(0));
+  if (!ok)
+    return fail(*group.ops.front(), "is not an elementwise op");
   return llvm::Error::success();
 }
 

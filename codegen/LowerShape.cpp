@@ -81,15 +81,14 @@ llvm::Error FunctionLowering::lowerMatMul(const ir::Operation &op) {
   return llvm::Error::success();
 }
 
-/// Normalized `axis` of an op over a value of `rank`.
-static int64_t axisOf(const ir::Operation &op, size_t rank) {
+int64_t normalizedAxis(const ir::Operation &op, size_t rank) {
   int64_t axis = op.getInt("axis");
   return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
 }
 
 llvm::Error FunctionLowering::lowerConcat(const ir::Operation &op) {
   const Buffer &out = define(op.result(0));
-  int64_t axis = axisOf(op, out.dims.size());
+  int64_t axis = normalizedAxis(op, out.dims.size());
   if (axis < 0 || axis >= static_cast<int64_t>(out.dims.size()))
     return fail(op, "axis out of range");
   llvm::Value *outer = product(out.dims, 0, axis);
@@ -113,7 +112,7 @@ llvm::Error FunctionLowering::lowerConcat(const ir::Operation &op) {
 
 llvm::Error FunctionLowering::lowerSplitOrSlice(const ir::Operation &op) {
   const Buffer &x = bufferOf(op.operand(0));
-  int64_t axis = axisOf(op, x.dims.size());
+  int64_t axis = normalizedAxis(op, x.dims.size());
   if (axis < 0 || axis >= static_cast<int64_t>(x.dims.size()))
     return fail(op, "axis out of range");
   llvm::Value *outer = product(x.dims, 0, axis);

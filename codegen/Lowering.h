@@ -46,10 +46,12 @@ using LoweredFnPtr = void (*)(void *const *args, const int64_t *syms,
                               void *const *results, void *ctx);
 
 /// Adds the lowering of `fn` to `module`. Fails (never crashes) on IR it
-/// cannot lower, e.g. a symbolic dim no argument binds.
+/// cannot lower, e.g. a symbolic dim no argument binds. `fuse` false turns
+/// elementwise fusion off (FusionPlan.h): one loop and buffer per op.
 llvm::Expected<LoweredSignature> lowerFunction(const ir::Function &fn,
                                                llvm::Module &module,
-                                               const TargetSpec &target);
+                                               const TargetSpec &target,
+                                               bool fuse = true);
 
 } // namespace rnnc::codegen
 

@@ -99,10 +99,12 @@ struct Tolerance {
 
 /// JIT-compiles `fn` once, then for each binding runs it and the interpreter
 /// on the same random arguments and compares all results.
-inline void checkAgainstInterpreter(const ir::Function &fn,
-                                    const std::vector<Bindings> &bindings,
-                                    Tolerance tol = {}, unsigned seed = 1) {
-  auto compiled = codegen::compile(fn);
+inline void
+checkAgainstInterpreter(const ir::Function &fn,
+                        const std::vector<Bindings> &bindings,
+                        Tolerance tol = {}, unsigned seed = 1,
+                        const codegen::CompileOptions &options = {}) {
+  auto compiled = codegen::compile(fn, options);
   ASSERT_TRUE(compiled) << compiled.error();
   std::mt19937 rng(seed);
   for (const Bindings &bind : bindings) {

@@ -83,6 +83,7 @@ int runCompile(const std::vector<std::string> &args) {
   codegen::AotOptions aot;
   if (!parseTargetFlags("compile", opts, aot.compile))
     return kExitUsage;
+  aot.compile.fuseElementwise = !opts.extra.count("no-optimize");
   // A checkpoint from rnnc train knows the sizes it was trained with and,
   // for text, its character vocabulary: the header then maps ids to bytes.
   std::optional<CharVocab> vocab;

@@ -20,6 +20,7 @@ static int emitMachineLevel(ModelOptions &opts, const std::string &emit) {
   codegen::CompileOptions copts;
   if (!parseTargetFlags("ir", opts, copts))
     return kExitUsage;
+  copts.fuseElementwise = !opts.extra.count("no-optimize");
   auto model = loadModel(opts, opts.extra["model"]);
   if (!model)
     return kExitModelError;

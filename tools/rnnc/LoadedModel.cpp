@@ -185,6 +185,8 @@ codegen::CompileOptions jitOptions(const ModelOptions &opts) {
   codegen::CompileOptions copts;
   if (!opts.extra.count("no-cache"))
     copts.cacheDir = codegen::defaultCacheDir();
+  // --no-optimize means the code as lowered: no IR passes and no fusion.
+  copts.fuseElementwise = !opts.extra.count("no-optimize");
   return copts;
 }
 
