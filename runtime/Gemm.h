@@ -44,6 +44,15 @@ Isa defaultIsa();
 /// across ThreadPool::global(), with one part per kSplitFlops / 2.
 /// Measured with bench/GemmBench.cpp --threads on the char-LM shapes.
 constexpr double kSplitFlops = 2e6;
+/// The same for products of at most kFewRows rows (an RNN step at batch
+/// 1-4: x @ W^T, latency-bound on reading W). Split by columns, each thread
+/// reads the same half of W every step, so the halves stay in the two
+/// cores' L2 caches; with the pool's workers spinning between steps the
+/// split costs well under a microsecond. Measured with `rnnc bench` at
+/// B = 1 (2 threads): lstm 256 14.9 -> 8.9 us/step, gru 256 11.2 -> 6.6,
+/// rnn 256 4.2 -> 2.3; lower thresholds gained nothing at H = 64.
+constexpr int64_t kFewRows = 4;
+constexpr double kSplitFlopsFewRows = 1e5;
 
 /// rnnc_matmul with the instruction set and loop form fixed. A Form that
 /// does not apply to the transposes (Dot or Swapped without transB, or with

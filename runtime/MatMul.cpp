@@ -33,7 +33,9 @@
 // split()) and run on ThreadPool::global(). Each part runs the same loops
 // from its corner, so every element of C sees the same tile shape, K
 // blocking and reduction as in one piece: bit-identical for any thread
-// count. Smaller products (the per-step GEMV at B = 1) stay on the caller.
+// count. Smaller products stay on the caller, except that products of a
+// few rows (the per-step GEMV at B = 1) split from kSplitFlopsFewRows: they
+// are latency-bound on reading W, which two cores' caches hold in halves.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Gemm.h"
@@ -720,9 +722,11 @@ extern "C" void rnnc_matmul(const float *A, const float *B, float *C,
   static const Kernel &kernel = kernelFor(defaultIsa());
   // The pool is only looked at (and created, on first use) for products
   // large enough to split.
-  const bool big = 2.0 * batch * M * N * K >= kSplitFlops;
+  const double split =
+      M * batch <= kFewRows ? kSplitFlopsFewRows : kSplitFlops;
+  const bool big = 2.0 * batch * M * N * K >= split;
   drive(kernel,
         Call{A, B, C, batch, M, N, K, transA != 0, transB != 0, strideA,
              strideB, strideC, Form::Auto},
-        big ? &rnnc::ThreadPool::global() : nullptr, kSplitFlops);
+        big ? &rnnc::ThreadPool::global() : nullptr, split);
 }
