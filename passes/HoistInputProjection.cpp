@@ -226,23 +226,16 @@ private:
   /// Step 3.
   void chooseMoves() {
     moved.clear();
-    // Per-step ops that follow from a matmul...
-    std::unordered_set<const Operation *> heavy;
+    // Per-step matmuls...
+    std::vector<const Operation *> work;
     for (auto &op : body.ops()) {
       Cls c = op->numResults() ? of(op->result(0)) : Cls::Variant;
       if (c == Cls::Invariant)
         moved.insert(op.get());
-      if (c != Cls::PerStep)
-        continue;
-      bool h = op->kind() == OpKind::MatMul;
-      for (Value *v : op->operands())
-        if (Operation *d = v->definingOp(); d && heavy.count(d))
-          h = true;
-      if (h)
-        heavy.insert(op.get());
+      else if (c == Cls::PerStep && op->kind() == OpKind::MatMul)
+        work.push_back(op.get());
     }
     // ...and the per-step ops they need.
-    std::vector<const Operation *> work(heavy.begin(), heavy.end());
     while (!work.empty()) {
       const Operation *op = work.back();
       work.pop_back();

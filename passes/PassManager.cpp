@@ -65,7 +65,8 @@ void registerAllPasses() {
        {PassFactory(createCanonicalizePass), PassFactory(createCSEPass),
         PassFactory(createDCEPass), PassFactory(createGateFusionPass),
         PassFactory(createHoistInputProjectionPass),
-        PassFactory(createSinkAccumulatorsPass)}) {
+        PassFactory(createSinkAccumulatorsPass),
+        PassFactory(createSinkSlicesPass)}) {
     std::unique_ptr<Pass> pass = factory();
     Registry &r = registry();
     std::lock_guard<std::mutex> lock(r.mutex);

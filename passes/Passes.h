@@ -25,6 +25,7 @@ std::unique_ptr<Pass> createDCEPass();
 std::unique_ptr<Pass> createGateFusionPass();
 std::unique_ptr<Pass> createHoistInputProjectionPass();
 std::unique_ptr<Pass> createSinkAccumulatorsPass();
+std::unique_ptr<Pass> createSinkSlicesPass();
 
 } // namespace rnnc::passes
 

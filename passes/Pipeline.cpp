@@ -4,7 +4,10 @@
 // are one value; gate-fusion then sees every product of a shared operand;
 // hoist-input-projection moves the fused input products (and the weight
 // concatenations gate-fusion left in scan bodies) out of the loops; a last
-// canonicalize, cse and dce clean up what the moves left behind.
+// canonicalize and cse clean up what the moves left behind; sink-slices
+// then splits the whole-width sums gate-fusion made back into per-gate
+// windows, which codegen fuses with the gate math (it must come after
+// gate-fusion, which merges such windows); dce removes what is left.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Pipeline.h"
@@ -21,6 +24,7 @@ const std::vector<std::string> &optimizationPasses() {
                                                  "sink-accumulators",
                                                  "canonicalize",
                                                  "cse",
+                                                 "sink-slices",
                                                  "dce"};
   return names;
 }

@@ -29,7 +29,7 @@ const std::vector<Command> &allCommands() {
        "                 hoist-input-projection, sink-accumulators, dce\n"
        "  --optimize     the IR after the whole pipeline (what the JIT\n"
        "                 compiles; docs/passes.md)\n"
-       "  --no-optimize  llvm/asm of the IR as lowered (no IR passes)\n"
+       "  --no-optimize  llvm/asm of the IR as lowered (no passes, no fusion)\n"
        "  --emit=info    the calling convention: arguments, results, roles,\n"
        "                 parameter initializers, train settings\n"
        "  --emit=llvm    the LLVM IR (after O3 unless -O0)\n"
@@ -54,7 +54,7 @@ const std::vector<Command> &allCommands() {
        "  --output NAME  write this result instead of the declared output\n"
        "  --interpret    run the reference interpreter instead of the JIT\n"
        "  --no-cache     do not use the on-disk object cache\n"
-       "  --no-optimize  skip the IR optimization passes\n"
+       "  --no-optimize  skip the IR passes and fusion\n"
        "                 ($RNNC_CACHE_DIR, $XDG_CACHE_HOME/rnnc, ~/.cache/rnnc)\n"
        "  --verbose      print compile and run times and the cache outcome\n"
        "  --threads N    threads for large matrix products (default\n"
@@ -132,7 +132,7 @@ const std::vector<Command> &allCommands() {
        "                       instead of storing them (long sequences)\n"
        "  --quiet              print only the summary\n"
        "  --no-cache           do not use the on-disk object cache\n"
-       "  --no-optimize        skip the IR optimization passes\n"
+       "  --no-optimize        skip the IR passes and fusion\n"
        "  --threads N          threads for large matrix products (default\n"
        "                       $RNNC_THREADS, else all cores up to 8); the\n"
        "                       results do not depend on it\n"
@@ -153,7 +153,7 @@ const std::vector<Command> &allCommands() {
        "  --top-k K            sample among the K most likely (default all)\n"
        "  --seed N             sampling seed (default 1)\n"
        "  --no-cache           do not use the on-disk object cache\n"
-       "  --no-optimize        skip the IR optimization passes\n",
+       "  --no-optimize        skip the IR passes and fusion\n",
        runSample},
       {"eval", "report a trained model's metrics on held-out data",
        "usage: rnnc eval MODEL.rnn --weights CKPT --data PATH [options]\n\n"
@@ -167,7 +167,7 @@ const std::vector<Command> &allCommands() {
        "  --batch N, --bptt N   batch shape (default from the train block)\n"
        "  --report PREFIX       where tasks write pictures (PREFIX.*.svg)\n"
        "  --no-cache            do not use the on-disk object cache\n"
-       "  --no-optimize         skip the IR optimization passes\n",
+       "  --no-optimize         skip the IR passes and fusion\n",
        runEval},
       {"translate", "translate sentences with a trained seq2seq model",
        "usage: rnnc translate MODEL.rnn --weights CKPT [options] [SENTENCE...]\n\n"
@@ -186,7 +186,7 @@ const std::vector<Command> &allCommands() {
        "  --verbose            print every beam candidate and its score to\n"
        "                       stderr\n"
        "  --no-cache           do not use the on-disk object cache\n"
-       "  --no-optimize        skip the IR optimization passes\n",
+       "  --no-optimize        skip the IR passes and fusion\n",
        runTranslate},
       {"bench", "time JIT-compiled models (one JSON line per config)",
        "usage: rnnc bench [--cell lstm|gru|rnn] [--input I] [--hidden H]\n"
@@ -241,7 +241,7 @@ const std::vector<Command> &allCommands() {
        "                   (default $RNNC_THREADS, else all cores up to 8)\n"
        "  --reps N         timed calls per measurement (default 5)\n"
        "  --no-cache       do not use the on-disk object cache\n"
-       "  --no-optimize    skip the IR optimization passes\n"
+       "  --no-optimize    skip the IR passes and fusion\n"
        "  --quiet          no progress lines on stderr\n",
        runBench},
   };
