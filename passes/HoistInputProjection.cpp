@@ -16,9 +16,11 @@
 //  2. Reassociate `(m + v) + c` to `(m + c) + v` when m and c are not variant
 //     and v is, so a bias joins the input projection (the inner add must
 //     have no other use). Repeat 1-2 until nothing changes.
-//  3. Choose what moves: every invariant op, and the per-step ops that lead
-//     to or follow from a matmul (the ones worth a whole-sequence op);
-//     other per-step ops stay, since lifting them gains nothing.
+//  3. Choose what moves: every invariant op, and every per-step matmul with
+//     the per-step ops that lead to it. Per-step ops that only follow a
+//     product (a bias add, gate slices, an activation) stay: codegen fuses
+//     them with the step's other elementwise work and reads slices in
+//     place, where lifted each would be a pass over a [T,B,N] buffer.
 //  4. Clone the chosen ops before the scan: invariant ops as they are,
 //     per-step ops lifted over time (step inputs become the whole sequences,
 //     results get a leading T, axis attributes shift by one), constants
