@@ -8,7 +8,11 @@
 // several runs, since the machine is shared).
 //
 //   rnnc-bench-lstm [--input 256] [--hidden 256] [--batch 1] [--steps 100]
-//                   [--reps 20]
+//                   [--reps 20] [--gates-only 1] [--fuse 0]
+//
+// --gates-only 1 times only the step's elementwise work: the input is the
+// pre-activation [T,B,4H] itself, with no product in or before the scan.
+// --fuse 0 compiles without elementwise fusion (codegen/FusionPlan.h).
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/CompiledFunction.h"
@@ -28,24 +32,29 @@ using namespace rnnc::ir;
 
 namespace {
 
-std::unique_ptr<Function> buildLstm(int64_t in, int64_t hidden) {
+std::unique_ptr<Function> buildLstm(int64_t in, int64_t hidden,
+                                    bool gatesOnly) {
   auto fn = std::make_unique<Function>("lstm");
   auto S = [](const char *s) { return Dim::symbolic(s); };
   auto N = [](int64_t n) { return Dim::fixed(n); };
-  Value *xs = fn->addArg(TensorType::f32({S("T"), S("B"), N(in)}), "xs");
+  Value *xs = fn->addArg(
+      TensorType::f32({S("T"), S("B"), N(gatesOnly ? 4 * hidden : in)}), "xs");
   Value *h0 = fn->addArg(TensorType::f32({S("B"), N(hidden)}), "h0");
   Value *c0 = fn->addArg(TensorType::f32({S("B"), N(hidden)}), "c0");
   Value *wih = fn->addArg(TensorType::f32({N(4 * hidden), N(in)}), "w_ih");
   Value *whh = fn->addArg(TensorType::f32({N(4 * hidden), N(hidden)}), "w_hh");
   Value *bias = fn->addArg(TensorType::f32({N(4 * hidden)}), "bias");
   Builder b(&fn->body());
-  Value *proj = b.matmul(xs, wih, false, true);
+  Value *proj = gatesOnly ? xs : b.matmul(xs, wih, false, true);
   Operation *scan = b.scan(
       {proj}, {h0, c0}, {whh, bias}, nullptr, false,
-      [](Builder &in, const std::vector<Value *> &x,
-         const std::vector<Value *> &carry, const std::vector<Value *> &cap) {
-        Value *gates = in.add(
-            in.add(x[0], in.matmul(carry[0], cap[0], false, true)), cap[1]);
+      [&](Builder &in, const std::vector<Value *> &x,
+          const std::vector<Value *> &carry, const std::vector<Value *> &cap) {
+        Value *gates =
+            gatesOnly ? in.add(x[0], cap[1])
+                      : in.add(in.add(x[0], in.matmul(carry[0], cap[0], false,
+                                                      true)),
+                               cap[1]);
         std::vector<Value *> g = in.split(gates, 1, 4);
         Value *i = in.sigmoid(g[0]), *f = in.sigmoid(g[1]);
         Value *cand = in.tanh(g[2]), *o = in.sigmoid(g[3]);
@@ -81,6 +90,7 @@ std::vector<Tensor> randomArgs(const Function &fn, int64_t steps, int64_t batch,
 
 int main(int argc, char **argv) {
   int64_t in = 256, hidden = 256, batch = 1, steps = 100, reps = 20;
+  bool gatesOnly = false, fuse = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     int64_t v = std::atoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--input"))
@@ -93,6 +103,10 @@ int main(int argc, char **argv) {
       steps = v;
     else if (!std::strcmp(argv[i], "--reps"))
       reps = v;
+    else if (!std::strcmp(argv[i], "--gates-only"))
+      gatesOnly = v != 0;
+    else if (!std::strcmp(argv[i], "--fuse"))
+      fuse = v != 0;
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
       return 2;
@@ -102,11 +116,13 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "sizes must be positive\n");
     return 2;
   }
-  auto fn = buildLstm(in, hidden);
+  auto fn = buildLstm(in, hidden, gatesOnly);
   if (!fn)
     return 1;
   auto t0 = std::chrono::steady_clock::now();
-  auto compiled = codegen::compile(*fn);
+  codegen::CompileOptions options;
+  options.fuseElementwise = fuse;
+  auto compiled = codegen::compile(*fn, options);
   auto t1 = std::chrono::steady_clock::now();
   if (!compiled) {
     std::fprintf(stderr, "error: %s\n", compiled.error().c_str());
