@@ -51,10 +51,10 @@ std::unique_ptr<Function> buildLstm(int64_t in, int64_t hidden,
       [&](Builder &in, const std::vector<Value *> &x,
           const std::vector<Value *> &carry, const std::vector<Value *> &cap) {
         Value *gates =
-            gatesOnly ? in.add(x[0], cap[1])
-                      : in.add(in.add(x[0], in.matmul(carry[0], cap[0], false,
-                                                      true)),
-                               cap[1]);
+            gatesOnly
+                ? in.add(x[0], cap[1])
+                : in.add(in.add(x[0], in.matmul(carry[0], cap[0], false, true)),
+                         cap[1]);
         std::vector<Value *> g = in.split(gates, 1, 4);
         Value *i = in.sigmoid(g[0]), *f = in.sigmoid(g[1]);
         Value *cand = in.tanh(g[2]), *o = in.sigmoid(g[3]);

@@ -258,11 +258,30 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
     }
   }
   size_t numRuns = runs.size();
-  std::vector<llvm::Value *> runSize(numRuns);
-  for (size_t g = 0; g < numRuns; ++g)
-    runSize[g] = product(dims, runs[g].first, runs[g].second);
 
-  auto body = [&](llvm::Value *outIdx,
+  // What the loop nest reads from outside it: the accesses' bases and their
+  // stride along each run, the run sizes, the stored values' buffers. The
+  // nest is emitted either here or, for a loop worth splitting across
+  // threads, in an outlined function that gets these through an array.
+  struct Outer {
+    std::vector<llvm::Value *> base;                // per access
+    std::vector<std::vector<llvm::Value *>> stride; // per access, per run
+    std::vector<llvm::Value *> runSize;             // per run
+    std::vector<llvm::Value *> storeTo;             // per op (null: none)
+  } here;
+  for (size_t k = 0; k < access.size(); ++k) {
+    here.base.push_back(access[k].base);
+    here.stride.emplace_back();
+    for (size_t g = 0; g < numRuns; ++g)
+      here.stride.back().push_back(access[k].stride[runs[g].second - 1]);
+  }
+  for (size_t g = 0; g < numRuns; ++g)
+    here.runSize.push_back(product(dims, runs[g].first, runs[g].second));
+  for (size_t i = 0; i < group.ops.size(); ++i)
+    here.storeTo.push_back(stored[i] ? stored[i]->data : nullptr);
+
+  // The innermost body: every op of the group on registers.
+  auto body = [&](const Outer &o, llvm::Value *outIdx,
                   const std::vector<llvm::Value *> &inIdx) {
     std::vector<llvm::Value *> loaded(access.size(), nullptr);
     std::unordered_map<const ir::Value *, llvm::Value *> value;
@@ -277,8 +296,8 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
         }
         unsigned k = accessOf.at(v);
         if (!loaded[k]) {
-          auto *ld = b.CreateLoad(
-              f32Ty(), elemPtr(DType::F32, access[k].base, inIdx[k]));
+          auto *ld =
+              b.CreateLoad(f32Ty(), elemPtr(DType::F32, o.base[k], inIdx[k]));
           annotate(ld, accessScope[k]);
           loaded[k] = ld;
         }
@@ -288,39 +307,148 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
       if (!r)
         return false;
       value[op->result(0)] = r;
-      if (stored[i]) {
-        auto *st =
-            b.CreateStore(r, elemPtr(DType::F32, stored[i]->data, outIdx));
+      if (o.storeTo[i]) {
+        auto *st = b.CreateStore(r, elemPtr(DType::F32, o.storeTo[i], outIdx));
         annotate(st, storeScope[i]);
       }
     }
     return true;
   };
 
+  // The nest; the outermost run covers [begin, end).
   bool ok = true;
-  std::vector<llvm::Value *> inIdx(access.size(), i64(0));
-  std::function<void(size_t, llvm::Value *)> nest = [&](size_t g,
-                                                        llvm::Value *outIdx) {
-    if (g == numRuns) {
-      ok = body(outIdx, inIdx) && ok;
-      return;
-    }
-    emitLoop(runSize[g], "ew", [&](llvm::Value *iv) {
-      std::vector<llvm::Value *> saved = inIdx;
-      for (size_t k = 0; k < access.size(); ++k)
-        inIdx[k] =
-            b.CreateAdd(inIdx[k],
-                        b.CreateMul(iv, access[k].stride[runs[g].second - 1],
-                                    "", true, true),
-                        "", true, true);
-      nest(g + 1, b.CreateAdd(b.CreateMul(outIdx, runSize[g], "", true, true),
-                              iv, "", true, true));
-      inIdx = saved;
-    });
+  auto emitNest = [&](const Outer &o, llvm::Value *begin, llvm::Value *end) {
+    std::vector<llvm::Value *> inIdx(access.size(), i64(0));
+    std::function<void(size_t, llvm::Value *)> nest = [&](size_t g,
+                                                          llvm::Value *outIdx) {
+      if (g == numRuns) {
+        ok = body(o, outIdx, inIdx) && ok;
+        return;
+      }
+      llvm::Value *count =
+          g == 0 ? b.CreateSub(end, begin, "", true, true) : o.runSize[g];
+      emitLoop(count, "ew", [&](llvm::Value *iv) {
+        if (g == 0)
+          iv = b.CreateAdd(iv, begin, "", true, true);
+        std::vector<llvm::Value *> saved = inIdx;
+        for (size_t k = 0; k < access.size(); ++k)
+          inIdx[k] = b.CreateAdd(
+              inIdx[k], b.CreateMul(iv, o.stride[k][g], "", true, true), "",
+              true, true);
+        nest(g + 1,
+             b.CreateAdd(b.CreateMul(outIdx, o.runSize[g], "", true, true), iv,
+                         "", true, true));
+        inIdx = saved;
+      });
+    };
+    nest(0, i64(0));
   };
-  nest(0, i64(0));
+
+  // Estimated cost per element, in about vector instructions: the inline
+  // transcendental functions are some twenty each.
+  int64_t cost = 0;
+  for (const ir::Operation *op : group.ops) {
+    switch (op->kind()) {
+    case ir::OpKind::Exp:
+    case ir::OpKind::Log:
+    case ir::OpKind::Tanh:
+    case ir::OpKind::Sigmoid:
+      cost += 20;
+      break;
+    case ir::OpKind::Div:
+    case ir::OpKind::Sqrt:
+      cost += 4;
+      break;
+    default:
+      cost += 1;
+    }
+  }
+  // A loop that may be large enough to split (rnnc_parallel_for decides at
+  // run time: kParallelWork, runtime/ParallelFor.cpp) is outlined; one that
+  // is small for certain (static and under ~4K units) stays inline.
+  int64_t staticElems = outType.staticNumElements();
+  bool outline =
+      fuse && numRuns > 0 && (staticElems < 0 || staticElems * cost >= 4096);
+  if (!outline) {
+    emitNest(here, i64(0), here.runSize.empty() ? i64(1) : here.runSize[0]);
+    if (!ok)
+      return fail(*group.ops.front(), "is not an elementwise op");
+    return llvm::Error::success();
+  }
+
+  // env: every value of `here` that is not a constant, as i64 slots.
+  std::vector<llvm::Value *> captured;
+  auto slot = [&](llvm::Value *v) -> llvm::Value * {
+    if (!v || llvm::isa<llvm::Constant>(v))
+      return v;
+    captured.push_back(v);
+    return v;
+  };
+  for (llvm::Value *v : here.base)
+    slot(v);
+  for (auto &per : here.stride)
+    for (llvm::Value *v : per)
+      slot(v);
+  for (llvm::Value *v : here.runSize)
+    slot(v);
+  for (llvm::Value *v : here.storeTo)
+    slot(v);
+  llvm::Type *envTy =
+      llvm::ArrayType::get(i64Ty(), std::max<size_t>(captured.size(), 1));
+  llvm::AllocaInst *env = entryAlloca(envTy, "ew.env");
+  for (size_t n = 0; n < captured.size(); ++n) {
+    llvm::Value *v = captured[n];
+    if (v->getType()->isPointerTy())
+      v = b.CreatePtrToInt(v, i64Ty());
+    b.CreateStore(v, b.CreateConstInBoundsGEP2_64(envTy, env, 0, n));
+  }
+  llvm::Value *elements = product(here.runSize);
+  llvm::Value *work = b.CreateMul(elements, i64(cost), "", true, true);
+  llvm::Value *outerCount = here.runSize[0];
+
+  // The outlined body: void(ptr env, i64 begin, i64 end).
+  auto *fnTy = llvm::FunctionType::get(b.getVoidTy(),
+                                       {b.getPtrTy(), i64Ty(), i64Ty()}, false);
+  auto *loopFn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
+                                        llvmFn->getName() + ".ew", module);
+  applyTargetAttributes(*loopFn, target);
+  loopFn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::Function *outerFn = llvmFn;
+  llvm::BasicBlock *outerEntry = entryBB;
+  llvm::IRBuilderBase::InsertPoint ip = b.saveIP();
+  llvmFn = loopFn;
+  entryBB = llvm::BasicBlock::Create(ctx, "entry", loopFn);
+  b.SetInsertPoint(entryBB);
+  std::unordered_map<llvm::Value *, llvm::Value *> inside;
+  for (size_t n = 0; n < captured.size(); ++n) {
+    llvm::Value *v = b.CreateLoad(
+        i64Ty(), b.CreateConstInBoundsGEP2_64(envTy, loopFn->getArg(0), 0, n));
+    if (captured[n]->getType()->isPointerTy())
+      v = b.CreateIntToPtr(v, b.getPtrTy());
+    inside[captured[n]] = v;
+  }
+  auto map = [&](llvm::Value *v) {
+    return !v || llvm::isa<llvm::Constant>(v) ? v : inside.at(v);
+  };
+  Outer there = here;
+  for (llvm::Value *&v : there.base)
+    v = map(v);
+  for (auto &per : there.stride)
+    for (llvm::Value *&v : per)
+      v = map(v);
+  for (llvm::Value *&v : there.runSize)
+    v = map(v);
+  for (llvm::Value *&v : there.storeTo)
+    v = map(v);
+  emitNest(there, loopFn->getArg(1), loopFn->getArg(2));
+  b.CreateRetVoid();
+  llvmFn = outerFn;
+  entryBB = outerEntry;
+  b.restoreIP(ip);
   if (!ok)
     return fail(*group.ops.front(), "is not an elementwise op");
+  b.CreateCall(runtime(RuntimeFn::ParallelFor),
+               {loopFn, env, outerCount, work});
   return llvm::Error::success();
 }
 

@@ -22,6 +22,9 @@ llvm::ArrayRef<RuntimeSymbol> runtimeSymbols() {
        "void rnnc_matmul(const float *A, const float *B, float *C, int64_t "
        "batch, int64_t M, int64_t N, int64_t K, int32_t transA, int32_t "
        "transB, int64_t strideA, int64_t strideB, int64_t strideC)"},
+      {RuntimeFn::ParallelFor, "rnnc_parallel_for", addr(&rnnc_parallel_for),
+       "void rnnc_parallel_for(void (*fn)(void *env, int64_t begin, int64_t "
+       "end), void *env, int64_t n, int64_t work)"},
   };
   return table;
 }
@@ -49,6 +52,9 @@ llvm::FunctionCallee declareRuntimeFunction(llvm::Module &module,
     type = llvm::FunctionType::get(
         voidTy, {ptr, ptr, ptr, i64, i64, i64, i64, i32, i32, i64, i64, i64},
         false);
+    break;
+  case RuntimeFn::ParallelFor:
+    type = llvm::FunctionType::get(voidTy, {ptr, ptr, i64, i64}, false);
     break;
   }
   llvm::FunctionCallee callee = module.getOrInsertFunction(sym.name, type);

@@ -15,7 +15,7 @@
 
 namespace rnnc::codegen {
 
-enum class RuntimeFn { Alloc, ReportError, HasError, MatMul };
+enum class RuntimeFn { Alloc, ReportError, HasError, MatMul, ParallelFor };
 
 struct RuntimeSymbol {
   RuntimeFn fn;

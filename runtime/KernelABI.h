@@ -51,6 +51,15 @@ void rnnc_matmul(const float *A, const float *B, float *C, int64_t batch,
                  int32_t transB, int64_t strideA, int64_t strideB,
                  int64_t strideC);
 
+/// fn(env, begin, end) over [0, n) in contiguous parts on the thread pool
+/// when `work` (the loop's estimated cost, in units of about one vector
+/// instruction per element) is large enough to repay waking a thread, else
+/// fn(env, 0, n) on the caller. Generated code outlines large fused
+/// elementwise loops this way; the parts compute disjoint elements, so the
+/// result does not depend on the split.
+void rnnc_parallel_for(void (*fn)(void *env, int64_t begin, int64_t end),
+                       void *env, int64_t n, int64_t work);
+
 } // extern "C"
 
 #endif // RNNC_RUNTIME_KERNELABI_H

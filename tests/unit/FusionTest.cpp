@@ -12,8 +12,12 @@
 
 #include "codegen/FusionPlan.h"
 #include "ir/Builder.h"
+#include "runtime/KernelABI.h"
+#include "runtime/ThreadPool.h"
 
 #include <array>
+#include <atomic>
+#include <cstring>
 #include <regex>
 
 using namespace rnnc;
@@ -274,6 +278,74 @@ TEST(Fusion, RandomScanBodiesMatchTheInterpreter) {
     checkBothWays(fn, {{{"B", 1}, {"T", 3}}, {{"B", 4}, {"T", 5}}},
                   {1e-4, 1e-5}, trial);
   }
+}
+
+} // namespace
+
+namespace {
+
+/// rnnc_parallel_for: every index once, in contiguous parts, inline when
+/// the work is small.
+struct Seen {
+  std::vector<std::atomic<int>> hits;
+  std::atomic<int> calls{0};
+  explicit Seen(int64_t n) : hits(n) {}
+};
+
+void mark(void *env, int64_t begin, int64_t end) {
+  auto *seen = static_cast<Seen *>(env);
+  seen->calls++;
+  for (int64_t i = begin; i < end; ++i)
+    seen->hits[i]++;
+}
+
+TEST(Fusion, ParallelForCoversTheRangeOnce) {
+  rnnc::ThreadPool &pool = rnnc::ThreadPool::global();
+  unsigned before = pool.threadCount();
+  ASSERT_EQ(pool.resize(2), 2u);
+  for (int64_t n : {1, 2, 7, 1000}) {
+    for (int64_t work : {int64_t(10), int64_t(1) << 30}) {
+      Seen seen(n);
+      rnnc_parallel_for(mark, &seen, n, work);
+      for (int64_t i = 0; i < n; ++i)
+        EXPECT_EQ(seen.hits[i].load(), 1) << "n=" << n << " i=" << i;
+      // Small work runs in one call; large work on n >= 2 in two parts.
+      EXPECT_EQ(seen.calls.load(), work < 1000 || n < 2 ? 1 : 2)
+          << "n=" << n << " work=" << work;
+    }
+  }
+  pool.resize(before);
+}
+
+TEST(Fusion, LargeGroupsGiveTheSameBitsOnOneAndTwoThreads) {
+  // B = 300 puts the gate loop far above the split threshold.
+  auto module = parseIR(kLstmStep);
+  ASSERT_TRUE(module);
+  const ir::Function &fn = onlyFunction(module);
+  auto compiled = codegen::compile(fn);
+  ASSERT_TRUE(compiled) << compiled.error();
+  std::mt19937 rng(5);
+  Bindings bind{{"B", 300}};
+  std::vector<Tensor> args;
+  for (unsigned i = 0; i < fn.numArgs(); ++i)
+    args.push_back(randomArg(fn.arg(i)->name(), fn.arg(i)->type(), bind, rng));
+  auto want = ir::interpret(fn, args);
+  ASSERT_TRUE(want) << want.error();
+  rnnc::ThreadPool &pool = rnnc::ThreadPool::global();
+  unsigned before = pool.threadCount();
+  std::vector<std::vector<Tensor>> got;
+  for (unsigned threads : {1u, 2u}) {
+    ASSERT_EQ(pool.resize(threads), threads);
+    auto r = (*compiled)->run(args);
+    ASSERT_TRUE(r) << r.error();
+    for (size_t k = 0; k < want->size(); ++k)
+      EXPECT_TRUE(allClose((*r)[k], (*want)[k], 1e-5, 1e-6)) << threads;
+    got.push_back(std::move(*r));
+  }
+  pool.resize(before);
+  for (size_t k = 0; k < got[0].size(); ++k)
+    EXPECT_EQ(0, std::memcmp(got[0][k].f32Data(), got[1][k].f32Data(),
+                             got[0][k].f32Vec().size() * sizeof(float)));
 }
 
 } // namespace
