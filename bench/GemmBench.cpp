@@ -309,6 +309,8 @@ int main(int argc, char **argv) {
       {"fwd B=16   I=64  4H", 1, 16, 1024, 64, false, true, false},
       {"proj T*B   I=64  4H", 1, 2048, 1024, 64, false, true, false},
       {"fwd B=64   I=256 4H", 1, 64, 1024, 256, false, true, false},
+      {"gemv B=1 half of gru 256", 1, 1, 384, 256, false, true, false},
+      {"gemv B=1 half of lstm 256", 1, 1, 512, 256, false, true, false},
       {"fwd B=64   I=512 4H", 1, 64, 2048, 512, false, true, false},
       {"proj 100*64 I=256 4H", 1, 6400, 1024, 256, false, true, false},
       {"bwd dz@W   I=256", 1, 32, 256, 1024, false, false, false},
