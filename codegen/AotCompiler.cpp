@@ -36,13 +36,13 @@ std::string jsonString(const std::string &s) {
 
 std::string jsonSlot(const AotSlot &s, const std::string &counts) {
   std::ostringstream os;
-  os << "{\"name\":" << jsonString(s.name) << ",\"role\":"
-     << jsonString(s.role) << ",\"dtype\":\""
-     << (s.type.dtype() == DType::F32 ? "f32" : "i32") << "\",\"dims\":[";
+  os << "{\"name\":" << jsonString(s.name) << ",\"role\":" << jsonString(s.role)
+     << ",\"dtype\":\"" << (s.type.dtype() == DType::F32 ? "f32" : "i32")
+     << "\",\"dims\":[";
   for (size_t k = 0; k < s.type.rank(); ++k) {
     const ir::Dim &d = s.type.dim(k);
-    os << (k ? "," : "") << (d.isStatic() ? std::to_string(d.size)
-                                          : jsonString(d.sym));
+    os << (k ? "," : "")
+       << (d.isStatic() ? std::to_string(d.size) : jsonString(d.sym));
   }
   os << "]";
   if (s.role == "state") {
@@ -60,8 +60,7 @@ std::string jsonSlot(const AotSlot &s, const std::string &counts) {
 /// `x_lengths` the leading dim of input x, `lengths` T.
 std::string lengthsSymbol(const AotOptions &o, const AotSlot &slot) {
   const std::string suffix = "_lengths";
-  if (slot.name.size() > suffix.size() &&
-      slot.name.ends_with(suffix)) {
+  if (slot.name.size() > suffix.size() && slot.name.ends_with(suffix)) {
     std::string base = slot.name.substr(0, slot.name.size() - suffix.size());
     for (const AotSlot &a : o.args)
       if (a.name == base && a.type.rank() > 0 && !a.type.dim(0).isStatic())
@@ -77,8 +76,7 @@ std::string lengthsSymbol(const AotOptions &o, const AotSlot &slot) {
 /// pooling, whose outputs are not per step.)
 std::string streamProblem(const ir::Function &fn, const AotOptions &o,
                           const std::vector<std::string> &symbols) {
-  if (std::find(symbols.begin(), symbols.end(), kStreamSymbol) ==
-      symbols.end())
+  if (std::find(symbols.begin(), symbols.end(), kStreamSymbol) == symbols.end())
     return "it has no time dimension T";
   bool reverse = false;
   const_cast<ir::Function &>(fn).walk([&](ir::Operation *op) {
@@ -100,9 +98,8 @@ std::string streamProblem(const ir::Function &fn, const AotOptions &o,
     }
   }
   for (const AotSlot &r : o.results)
-    if (r.role == "output" &&
-        (r.type.rank() == 0 || r.type.dim(0).isStatic() ||
-         r.type.dim(0).sym != kStreamSymbol))
+    if (r.role == "output" && (r.type.rank() == 0 || r.type.dim(0).isStatic() ||
+                               r.type.dim(0).sym != kStreamSymbol))
       return "output '" + r.name + "' " + r.type.str() + " is not per step";
   return "";
 }
@@ -131,8 +128,7 @@ std::string cShape(const ir::TensorType &t, bool dropLeading) {
 
 } // namespace
 
-Result<AotArtifacts> compileAot(const ir::Function &fn,
-                                const AotOptions &o) {
+Result<AotArtifacts> compileAot(const ir::Function &fn, const AotOptions &o) {
   {
     ir::Diagnostics diags;
     if (!ir::verifyFunction(fn, diags))
@@ -172,8 +168,8 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
     return makeError(llvm::toString(std::move(err)));
   llvm::Function *entry = module.getFunction(sig->symbol);
   if (!entry)
-    return makeError("internal error: the optimizer removed '" +
-                     sig->symbol + "'");
+    return makeError("internal error: the optimizer removed '" + sig->symbol +
+                     "'");
   // Internal now, so several models link into one program.
   entry->setLinkage(llvm::GlobalValue::InternalLinkage);
 
@@ -203,20 +199,56 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
   llvm::Type *i32 = llvm::Type::getInt32Ty(context);
   llvm::Type *voidTy = llvm::Type::getVoidTy(context);
   auto *descData = llvm::ConstantDataArray::getString(context, desc.str());
-  auto *descVar = new llvm::GlobalVariable(
-      module, descData->getType(), true, llvm::GlobalValue::PrivateLinkage,
-      descData, o.prefix + ".descriptor");
+  auto *descVar = new llvm::GlobalVariable(module, descData->getType(), true,
+                                           llvm::GlobalValue::PrivateLinkage,
+                                           descData, o.prefix + ".descriptor");
 
-  llvm::Constant *table = llvm::ConstantPointerNull::get(
-      llvm::PointerType::getUnqual(context));
-  if (!o.weights.empty()) {
+  llvm::Constant *table =
+      llvm::ConstantPointerNull::get(llvm::PointerType::getUnqual(context));
+  bool allF32 = !o.weights.empty();
+  for (const Tensor *t : o.weights)
+    allF32 = allF32 && t->dtype() == DType::F32;
+  if (allF32) {
+    // One array with every weight back to back in argument order, so that
+    // concatenations of consecutive weights (the fused gate weights) are
+    // used in place by the compiled code rather than copied per call; the
+    // table points into it.
+    std::vector<float> all;
+    std::vector<size_t> offsets;
+    for (const Tensor *t : o.weights) {
+      offsets.push_back(all.size());
+      all.insert(all.end(), t->f32Vec().begin(), t->f32Vec().end());
+    }
+    if (all.empty())
+      all.push_back(0.0f);
+    llvm::Constant *data =
+        llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(all));
+    auto *g = new llvm::GlobalVariable(module, data->getType(), true,
+                                       llvm::GlobalValue::PrivateLinkage, data,
+                                       o.prefix + ".weights.data");
+    g->setAlignment(llvm::Align(64));
+    std::vector<llvm::Constant *> entries;
+    for (size_t p = 0; p < o.weights.size(); ++p) {
+      entries.push_back(llvm::ConstantExpr::getInBoundsGetElementPtr(
+          data->getType(), g,
+          llvm::ArrayRef<llvm::Constant *>{
+              llvm::ConstantInt::get(llvm::Type::getInt64Ty(context), 0),
+              llvm::ConstantInt::get(llvm::Type::getInt64Ty(context),
+                                     offsets[p])}));
+      out.weightBytes += static_cast<size_t>(o.weights[p]->numElements()) * 4;
+    }
+    auto *tableType = llvm::ArrayType::get(ptr, entries.size());
+    table = new llvm::GlobalVariable(
+        module, tableType, true, llvm::GlobalValue::PrivateLinkage,
+        llvm::ConstantArray::get(tableType, entries), o.prefix + ".weights");
+  } else if (!o.weights.empty()) {
     std::vector<llvm::Constant *> entries;
     for (size_t p = 0; p < o.weights.size(); ++p) {
       const Tensor &t = *o.weights[p];
       llvm::Constant *data =
           t.dtype() == DType::F32
-              ? llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(
-                                                          t.f32Vec()))
+              ? llvm::ConstantDataArray::get(context,
+                                             llvm::ArrayRef<float>(t.f32Vec()))
               : llvm::ConstantDataArray::get(
                     context, llvm::ArrayRef<int32_t>(t.i32Vec()));
       if (t.numElements() == 0)
@@ -261,9 +293,9 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
     llvm::IRBuilder<> b(&f->getEntryBlock());
     b.CreateRet(b.CreateCall(fCreate, {descVar, table, entry, f->getArg(0)}));
   }
-  for (auto [name, callee, ret] :
-       {std::tuple{"destroy", fDestroy, voidTy}, {"error", fError, ptr},
-        {"reset", fReset, i32}}) {
+  for (auto [name, callee, ret] : {std::tuple{"destroy", fDestroy, voidTy},
+                                   {"error", fError, ptr},
+                                   {"reset", fReset, i32}}) {
     llvm::Function *f = define(name, ret, {ptr});
     llvm::IRBuilder<> b(&f->getEntryBlock());
     llvm::Value *v = b.CreateCall(callee, {f->getArg(0)});
@@ -299,8 +331,7 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
     auto array = [&](llvm::Type *elem, unsigned first, size_t n) {
       llvm::Value *a = b.CreateAlloca(elem, b.getInt32(std::max<size_t>(n, 1)));
       for (size_t k = 0; k < n; ++k)
-        b.CreateStore(f->getArg(first + k),
-                      b.CreateConstGEP1_64(elem, a, k));
+        b.CreateStore(f->getArg(first + k), b.CreateConstGEP1_64(elem, a, k));
       return a;
     };
     unsigned at = 1;
@@ -330,14 +361,12 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
        "Target: "
     << target.triple << " (" << target.cpu << ").\n"
     << " * Weights: "
-    << (o.weights.empty() ? "loaded at run time (" + p +
-                                "_create needs a safetensors file)"
-                          : "embedded (" + std::to_string(out.weightBytes) +
-                                " bytes)")
+    << (o.weights.empty()
+            ? "loaded at run time (" + p + "_create needs a safetensors file)"
+            : "embedded (" + std::to_string(out.weightBytes) + " bytes)")
     << ".\n * Link: cc prog.c " << p
     << ".o librnnc_runtime.a -lstdc++ -lm\n */\n"
-    << "#ifndef RNNC_MODEL_" << P << "_H\n#define RNNC_MODEL_" << P
-    << "_H\n\n"
+    << "#ifndef RNNC_MODEL_" << P << "_H\n#define RNNC_MODEL_" << P << "_H\n\n"
     << "#include <stdint.h>\n\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   for (const auto &[name, value] : o.sizes)
     h << "#define " << P << "_SIZE_" << upper(cIdent(name)) << " " << value
@@ -358,15 +387,15 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
   };
   auto proto = [&](const std::string &name, const std::vector<unsigned> &syms,
                    const std::vector<unsigned> &ins, bool step) {
-    h << "/* " << (step ? "One time step with the carried state (T = 1):\n"
-                        : "Whole sequences from the initial state:\n");
+    h << "/* "
+      << (step ? "One time step with the carried state (T = 1):\n"
+               : "Whole sequences from the initial state:\n");
     for (unsigned i : ins)
       h << " *   " << cIdent(o.args[i].name) << ": "
         << (o.args[i].type.dtype() == DType::F32 ? "float" : "int32_t")
         << cShape(o.args[i].type, step) << ", "
-        << (o.args[i].role == "lengths"
-                ? "steps per row (NULL: every row full)"
-                : "input")
+        << (o.args[i].role == "lengths" ? "steps per row (NULL: every row full)"
+                                        : "input")
         << "\n";
     for (unsigned r : outputs)
       h << " *   " << cIdent(o.results[r].name) << ": "
@@ -386,7 +415,8 @@ Result<AotArtifacts> compileAot(const ir::Function &fn,
   proto("step", stepSyms, stepInputs, true);
   h << "/* Forgets the carried state; the next step starts afresh. */\n"
     << "int " << p << "_reset(" << p << "_ctx *ctx);\n\n"
-    << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* RNNC_MODEL_" << P << "_H */\n";
+    << "#ifdef __cplusplus\n}\n#endif\n\n#endif /* RNNC_MODEL_" << P
+    << "_H */\n";
   out.header = h.str();
   return out;
 }

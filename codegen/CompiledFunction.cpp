@@ -94,10 +94,10 @@ static Result<std::string> withOptimizedModule(
 
 Result<std::string> emitLLVMIR(const ir::Function &fn,
                                const CompileOptions &options) {
-  return withOptimizedModule(
-      fn, options, [](llvm::Module &m, llvm::TargetMachine &) {
-        return Result<std::string>(moduleText(m));
-      });
+  return withOptimizedModule(fn, options,
+                             [](llvm::Module &m, llvm::TargetMachine &) {
+                               return Result<std::string>(moduleText(m));
+                             });
 }
 
 Result<std::string> emitAssembly(const ir::Function &fn,
@@ -105,8 +105,7 @@ Result<std::string> emitAssembly(const ir::Function &fn,
   return withOptimizedModule(
       fn, options,
       [](llvm::Module &m, llvm::TargetMachine &tm) -> Result<std::string> {
-        auto text =
-            emitMachineCode(m, tm, llvm::CodeGenFileType::AssemblyFile);
+        auto text = emitMachineCode(m, tm, llvm::CodeGenFileType::AssemblyFile);
         if (!text)
           return makeError(llvm::toString(text.takeError()));
         return *text;
@@ -182,8 +181,8 @@ compile(const ir::Function &fn, const CompileOptions &options) {
         return makeError("cannot create the JIT: " +
                          llvm::toString(jit.takeError()));
     }
-    cf->note = found == CacheLookup::Corrupt ? "corrupt entry, rebuilt"
-                                             : "miss";
+    cf->note =
+        found == CacheLookup::Corrupt ? "corrupt entry, rebuilt" : "miss";
   }
 
   if (llvm::Error err =
@@ -194,8 +193,7 @@ compile(const ir::Function &fn, const CompileOptions &options) {
   auto object = emitMachineCode(*module, (*jit)->targetMachine(),
                                 llvm::CodeGenFileType::ObjectFile);
   if (!object)
-    return makeError("code generation: " +
-                     llvm::toString(object.takeError()));
+    return makeError("code generation: " + llvm::toString(object.takeError()));
   if (useCache) {
     // A cache that cannot be written only costs speed next time.
     Status stored = cache.store(key, *object);
@@ -212,8 +210,38 @@ compile(const ir::Function &fn, const CompileOptions &options) {
   return cf;
 }
 
+PackedArgs::PackedArgs(const std::vector<Tensor> &args,
+                       const std::vector<unsigned> &which) {
+  size_t total = 0;
+  for (unsigned i : which)
+    if (i < args.size() && args[i].dtype() == DType::F32)
+      total += args[i].f32Vec().size();
+  storage = AlignedFloats(total);
+  if (storage.size() != total)
+    return; // out of memory: nothing packed, run() reads the tensors
+  size_t at = 0;
+  for (unsigned i : which) {
+    if (i >= args.size() || args[i].dtype() != DType::F32)
+      continue;
+    const std::vector<float> &v = args[i].f32Vec();
+    entries.push_back({i, at, v.size()});
+    std::copy(v.begin(), v.end(), storage.data() + at);
+    at += v.size();
+  }
+}
+
+const float *PackedArgs::data(unsigned i, int64_t &elements) const {
+  for (const Entry &e : entries)
+    if (e.arg == i) {
+      elements = static_cast<int64_t>(e.elements);
+      return storage.data() + e.offset;
+    }
+  return nullptr;
+}
+
 Result<std::vector<Tensor>>
-CompiledFunction::run(const std::vector<Tensor> &args) const {
+CompiledFunction::run(const std::vector<Tensor> &args,
+                      const PackedArgs *packed) const {
   if (args.size() != sig.argTypes.size())
     return makeError("function takes " + std::to_string(sig.argTypes.size()) +
                      " argument(s), got " + std::to_string(args.size()));
@@ -263,11 +291,23 @@ CompiledFunction::run(const std::vector<Tensor> &args) const {
   // Generated code only reads and writes through these pointers; const_cast
   // is safe because arguments are never written.
   std::vector<void *> argPtrs, resultPtrs;
-  for (const Tensor &t : args)
+  for (unsigned i = 0; i < args.size(); ++i) {
+    const Tensor &t = args[i];
+    int64_t elements = 0;
+    if (const float *p = packed ? packed->data(i, elements) : nullptr) {
+      if (elements != t.numElements())
+        return makeError("argument " + std::to_string(i) +
+                         ": the packed copy has " + std::to_string(elements) +
+                         " elements, the tensor " +
+                         std::to_string(t.numElements()));
+      argPtrs.push_back(const_cast<float *>(p));
+      continue;
+    }
     argPtrs.push_back(
         t.dtype() == DType::F32
             ? static_cast<void *>(const_cast<float *>(t.f32Data()))
             : const_cast<int32_t *>(t.i32Data()));
+  }
   for (Tensor &t : results)
     resultPtrs.push_back(t.dtype() == DType::F32
                              ? static_cast<void *>(t.f32Data())

@@ -13,6 +13,7 @@
 
 #include "codegen/Lowering.h"
 #include "ir/Function.h"
+#include "runtime/AlignedFloats.h"
 #include "runtime/Result.h"
 #include "runtime/Tensor.h"
 
@@ -37,8 +38,32 @@ struct CompileOptions {
   /// keepLLVMIR, which needs the optimizer to run.
   std::string cacheDir;
   /// Elementwise fusion (codegen/FusionPlan.h); false gives one loop and
-  /// one buffer per elementwise op, as `--no-fuse` does.
+  /// one buffer per elementwise op, as `--no-optimize` does.
   bool fuseElementwise = true;
+};
+
+/// Copies of some arguments (a model's parameters) packed back to back in
+/// one buffer, in argument order. Given to run(), the generated code reads
+/// those arguments from here, and a concatenation of consecutive ones (the
+/// weights gate fusion joins: Wi, Wf, Wg, Wo) is used in place instead of
+/// being copied on every call. For arguments that stay the same from call
+/// to call, as the weights do when sampling: rebuild it after changing them.
+class PackedArgs {
+public:
+  PackedArgs() = default;
+  /// Packs args[i] for each i in `which` (in increasing order) that is f32.
+  PackedArgs(const std::vector<Tensor> &args,
+             const std::vector<unsigned> &which);
+  /// The packed copy of argument i and its element count, or null.
+  const float *data(unsigned i, int64_t &elements) const;
+
+private:
+  struct Entry {
+    unsigned arg;
+    size_t offset, elements;
+  };
+  AlignedFloats storage;
+  std::vector<Entry> entries;
 };
 
 class CompiledFunction {
@@ -47,8 +72,11 @@ public:
   CompiledFunction(const CompiledFunction &) = delete;
   CompiledFunction &operator=(const CompiledFunction &) = delete;
 
-  /// Runs the function on `args` (one tensor per argument, in order).
-  Result<std::vector<Tensor>> run(const std::vector<Tensor> &args) const;
+  /// Runs the function on `args` (one tensor per argument, in order). With
+  /// `packed`, the arguments it holds are read from there (their tensors
+  /// in `args` still give the shapes, which must match).
+  Result<std::vector<Tensor>> run(const std::vector<Tensor> &args,
+                                  const PackedArgs *packed = nullptr) const;
 
   const LoweredSignature &signature() const { return sig; }
   /// The LLVM IR before / after optimization (empty unless keepLLVMIR).

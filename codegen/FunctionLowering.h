@@ -146,6 +146,7 @@ private:
   /// reduce_sum over the batch of a batched A^T B (isContractedSum).
   llvm::Error lowerContractedSum(const ir::Operation &sum);
   llvm::Error lowerConcat(const ir::Operation &op);
+  bool concatMayAlias(const ir::Operation &op);
   llvm::Error lowerSplitOrSlice(const ir::Operation &op);
   llvm::Error lowerReshape(const ir::Operation &op);
   llvm::Error lowerTranspose(const ir::Operation &op);

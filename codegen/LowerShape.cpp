@@ -86,7 +86,57 @@ int64_t normalizedAxis(const ir::Operation &op, size_t rank) {
   return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
 }
 
+/// Whether a concat can use its operands in place when they happen to lie
+/// one after another: every dim before the axis is a static 1 (so the
+/// result is the operands' data back to back), and the result is neither a
+/// returned value nor a scan output (those must be written where they go).
+bool FunctionLowering::concatMayAlias(const ir::Operation &op) {
+  const ir::Value *r = op.result(0);
+  if (op.numOperands() < 2 || resultSlot.count(r) || isPlaced(r))
+    return false;
+  const ir::TensorType &t = r->type();
+  int64_t axis = normalizedAxis(op, t.rank());
+  if (axis < 0 || axis >= static_cast<int64_t>(t.rank()))
+    return false;
+  for (int64_t d = 0; d < axis; ++d)
+    if (!t.dim(d).isStatic() || t.dim(d).size != 1)
+      return false;
+  return true;
+}
+
 llvm::Error FunctionLowering::lowerConcat(const ir::Operation &op) {
+  if (concatMayAlias(op)) {
+    // The concatenations gate fusion makes of a cell's weights (Wi, Wf, Wg,
+    // Wo along axis 0) are of consecutive parameters. A caller that packs
+    // its parameters into one buffer in argument order (codegen::
+    // PackedArgs, the AOT runtime) gets them in place: one pointer check
+    // per operand instead of copying every weight on every call, which for
+    // step-at-a-time use (rnnc sample, an AOT _step) was most of a step.
+    // Otherwise the data is copied as usual; both give the same values.
+    const ir::Value *r = op.result(0);
+    DType dtype = r->type().dtype();
+    std::vector<llvm::Value *> dims = dimsOf(r->type());
+    llvm::Value *copyTo = allocate(product(allocB, dims), dtype, r->name());
+    llvm::Value *adjacent = b.getTrue();
+    for (unsigned k = 1; k < op.numOperands(); ++k) {
+      const Buffer &prev = bufferOf(op.operand(k - 1));
+      llvm::Value *end = elemPtr(dtype, prev.data, product(prev.dims));
+      adjacent = b.CreateAnd(adjacent,
+                             b.CreateICmpEQ(bufferOf(op.operand(k)).data, end));
+    }
+    emitIf(b.CreateNot(adjacent), [&] {
+      llvm::Value *offset = i64(0);
+      for (const ir::Value *v : op.operands()) {
+        const Buffer &x = bufferOf(v);
+        llvm::Value *n = product(x.dims);
+        copy(dtype, elemPtr(dtype, copyTo, offset), x.data, n);
+        offset = b.CreateAdd(offset, n);
+      }
+    });
+    bind(r, b.CreateSelect(adjacent, bufferOf(op.operand(0)).data, copyTo,
+                           "concat.data"));
+    return llvm::Error::success();
+  }
   const Buffer &out = define(op.result(0));
   int64_t axis = normalizedAxis(op, out.dims.size());
   if (axis < 0 || axis >= static_cast<int64_t>(out.dims.size()))

@@ -1,5 +1,6 @@
 //===- runtime/AotRuntime.cpp - What `rnnc compile` objects call ----------===//
 #include "runtime/AotRuntime.h"
+#include "runtime/AlignedFloats.h"
 
 #include "runtime/ExecContext.h"
 #include "runtime/ParameterStore.h"
@@ -43,6 +44,10 @@ struct rnnc_aot_ctx {
   rnnc_aot_entry entry = nullptr;
   std::vector<const void *> params; // per param argument, in order
   rnnc::ParameterStore store;       // weights loaded from a file
+  // The loaded f32 weights back to back in argument order: a concatenation
+  // of consecutive ones (the fused gate weights) is then used in place by
+  // the compiled code instead of being copied on every call.
+  rnnc::AlignedFloats packed;
   std::vector<unsigned> inputArgs, stepInputArgs, outputResults;
   std::vector<unsigned> stateArgs, finalStates;
   // Streaming: the carried state (one buffer per state argument) and the
@@ -165,11 +170,26 @@ static bool loadWeights(rnnc_aot_ctx &c, const char *path) {
   }
   c.store = std::move(*store);
   c.params.clear();
+  size_t total = 0;
+  for (size_t i = 0; i < c.store.size(); ++i)
+    if (c.store.tensor(i).dtype() == rnnc::DType::F32)
+      total += c.store.tensor(i).f32Vec().size();
+  c.packed = rnnc::AlignedFloats(total);
+  bool pack = c.packed.size() == total; // else: short of memory, in place
+  size_t at = 0;
   for (size_t i = 0; i < c.store.size(); ++i) {
     const rnnc::Tensor &t = c.store.tensor(i);
-    c.params.push_back(t.dtype() == rnnc::DType::F32
-                           ? static_cast<const void *>(t.f32Data())
-                           : t.i32Data());
+    if (t.dtype() != rnnc::DType::F32) {
+      c.params.push_back(t.i32Data());
+      continue;
+    }
+    if (!pack) {
+      c.params.push_back(t.f32Data());
+      continue;
+    }
+    std::copy(t.f32Vec().begin(), t.f32Vec().end(), c.packed.data() + at);
+    c.params.push_back(c.packed.data() + at);
+    at += t.f32Vec().size();
   }
   return true;
 }
@@ -177,8 +197,8 @@ static bool loadWeights(rnnc_aot_ctx &c, const char *path) {
 extern "C" {
 
 rnnc_aot_ctx *rnnc_aot_create(const char *descriptor,
-                              const void *const *embedded,
-                              rnnc_aot_entry entry, const char *weights_path) {
+                              const void *const *embedded, rnnc_aot_entry entry,
+                              const char *weights_path) {
   rnnc_aot_ctx *c = new (std::nothrow) rnnc_aot_ctx();
   if (!c)
     return nullptr;
@@ -262,8 +282,7 @@ static int call(rnnc_aot_ctx &c, const std::vector<int64_t> &syms,
     made.emplace_back(static_cast<size_t>(numElements(s, syms)));
     Buffer &b = made.back();
     if (s.role == "lengths") {
-      int32_t full =
-          s.counts >= 0 ? static_cast<int32_t>(syms[s.counts]) : 0;
+      int32_t full = s.counts >= 0 ? static_cast<int32_t>(syms[s.counts]) : 0;
       std::fill(b.begin(), b.end(), full);
     } else if (s.role == "state") {
       std::fill(b.begin(), b.end(), std::bit_cast<int32_t>(s.init));

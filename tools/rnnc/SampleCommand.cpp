@@ -60,10 +60,9 @@ int32_t drawToken(const float *logits, int64_t V, double temperature,
 
 int runSample(const std::vector<std::string> &args) {
   ModelOptions opts;
-  if (!parseModelOptions(args,
-                         {"weights", "prime", "n", "temperature", "top-k",
-                          "seed"},
-                         kCmd, opts, {"no-cache", "no-optimize"}))
+  if (!parseModelOptions(
+          args, {"weights", "prime", "n", "temperature", "top-k", "seed"}, kCmd,
+          opts, {"no-cache", "no-optimize"}))
     return kExitUsage;
   auto &x = opts.extra;
   if (!x.count("weights"))
@@ -109,6 +108,9 @@ int runSample(const std::vector<std::string> &args) {
     return fail("compiling '" + m.info.name + "': " + fn.error());
 
   std::vector<Tensor> callArgs = layout.withParams(m.params);
+  // One call per character: the weights, packed once, are used in place
+  // (the fused gate weights are not copied on every call).
+  codegen::PackedArgs packed(callArgs, layout.params());
   std::vector<Tensor> states = layout.initialStates(1);
   Rng rng(static_cast<uint64_t>(seed));
   std::cout << prime;
@@ -122,7 +124,7 @@ int runSample(const std::vector<std::string> &args) {
       callArgs[l] = Tensor::i32({1}, {static_cast<int32_t>(T)});
     for (size_t s = 0; s < states.size(); ++s)
       callArgs[layout.states()[s]] = states[s];
-    auto out = (*fn)->run(callArgs);
+    auto out = (*fn)->run(callArgs, &packed);
     if (!out)
       return fail(out.error());
     for (size_t s = 0; s < states.size(); ++s)
@@ -133,7 +135,8 @@ int runSample(const std::vector<std::string> &args) {
     int64_t V = logits.shape().back();
     if (V < vocab.size())
       return fail("the model's output has " + std::to_string(V) +
-                  " classes but the vocabulary " + std::to_string(vocab.size()));
+                  " classes but the vocabulary " +
+                  std::to_string(vocab.size()));
     const float *last = logits.f32Data() + (T - 1) * V;
     // Classes past the vocabulary (a model with V > the data's) never win.
     int32_t next = drawToken(last, vocab.size(), temperature, topK, rng);
