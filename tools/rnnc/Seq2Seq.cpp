@@ -90,7 +90,8 @@ std::string normalizeSentence(std::string_view text) {
     if (at(0) == 0xC2 && at(1) == 0xA0) {
       out += ' ';
       i += 1;
-    } else if (at(0) == 0xE2 && at(1) == 0x80 && (at(2) == 0x89 || at(2) == 0xAF)) {
+    } else if (at(0) == 0xE2 && at(1) == 0x80 &&
+               (at(2) == 0x89 || at(2) == 0xAF)) {
       out += ' ';
       i += 2;
     } else {
@@ -130,8 +131,8 @@ Result<Seq2SeqSlots> findSeq2SeqSlots(const ModelArgs &layout) {
   s.src = static_cast<unsigned>(src);
   s.srcLengths = static_cast<unsigned>(srcLen);
   s.lengths = static_cast<unsigned>(len);
-  s.tgtIn = layout.inputs()[0] == s.src ? layout.inputs()[1]
-                                        : layout.inputs()[0];
+  s.tgtIn =
+      layout.inputs()[0] == s.src ? layout.inputs()[1] : layout.inputs()[0];
   s.tgtOut = layout.targets()[0];
   if (!isTokens(s.src) || !isTokens(s.tgtIn) || !isTokens(s.tgtOut))
     return makeError(shape);
@@ -150,7 +151,7 @@ Seq2SeqDecoder::Seq2SeqDecoder(const codegen::CompiledFunction &forward,
                                const Seq2SeqSlots &slots,
                                std::vector<Tensor> args, const Vocab &target)
     : forward(forward), layout(layout), slots(slots), args(std::move(args)),
-      target(target) {}
+      packed(this->args, layout.params()), target(target) {}
 
 Result<std::vector<BeamHypothesis>>
 Seq2SeqDecoder::decode(const std::vector<int32_t> &src, int64_t beam,
@@ -185,7 +186,7 @@ Seq2SeqDecoder::decode(const std::vector<int32_t> &src, int64_t beam,
     // The loss needs a target; it is ignored here.
     args[slots.tgtOut] = Tensor::i32({T, L}, std::vector<int32_t>(T * L, 0));
     bindInitialStates(layout, args, L);
-    auto out = forward.run(args);
+    auto out = forward.run(args, &packed);
     if (!out)
       return makeError(out.error());
     const Tensor &logits = (*out)[slots.logits];

@@ -1,4 +1,5 @@
-//===- tools/rnnc/Seq2Seq.h - What seq2seq training and decoding share -*- C++ -*-===//
+//===- tools/rnnc/Seq2Seq.h - What seq2seq training and decoding share -*- C++
+//-*-===//
 //
 // The seq2seq task (Seq2SeqTask.cpp) and `rnnc translate`
 // (TranslateCommand.cpp) must agree on how a sentence becomes ids and on
@@ -96,6 +97,9 @@ private:
   const ModelArgs &layout;
   Seq2SeqSlots slots;
   std::vector<Tensor> args;
+  /// The parameters packed once: each decoding step re-runs the model, and
+  /// its fused gate weights are then used in place, not copied per token.
+  codegen::PackedArgs packed;
   const Vocab &target;
 };
 
