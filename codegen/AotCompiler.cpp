@@ -227,14 +227,15 @@ Result<AotArtifacts> compileAot(const ir::Function &fn, const AotOptions &o) {
                                        llvm::GlobalValue::PrivateLinkage, data,
                                        o.prefix + ".weights.data");
     g->setAlignment(llvm::Align(64));
+    llvm::IRBuilder<> constants(context);
     std::vector<llvm::Constant *> entries;
     for (size_t p = 0; p < o.weights.size(); ++p) {
-      entries.push_back(llvm::ConstantExpr::getInBoundsGetElementPtr(
-          data->getType(), g,
-          llvm::ArrayRef<llvm::Constant *>{
-              llvm::ConstantInt::get(llvm::Type::getInt64Ty(context), 0),
-              llvm::ConstantInt::get(llvm::Type::getInt64Ty(context),
-                                     offsets[p])}));
+      // An IRBuilder folds a GEP of constants into a constant expression
+      // (ConstantExpr::getInBoundsGetElementPtr directly trips GCC's
+      // maybe-uninitialized warning on its optional argument under ASan).
+      entries.push_back(
+          llvm::cast<llvm::Constant>(constants.CreateConstInBoundsGEP2_64(
+              data->getType(), g, 0, offsets[p])));
       out.weightBytes += static_cast<size_t>(o.weights[p]->numElements()) * 4;
     }
     auto *tableType = llvm::ArrayType::get(ptr, entries.size());
