@@ -24,7 +24,9 @@
 // broadcasts along the axis (the dim is missing or a static 1) is used as
 // it is. Repeated to a fixed point, so chains of such ops sink together;
 // the op itself is then unused and erased. Values are unchanged exactly:
-// each element is computed by the same operation on the same inputs.
+// each element is computed by the same operation on the same inputs. A
+// window of an operand that is itself a window along the axis is taken
+// from its source.
 //
 //===----------------------------------------------------------------------===//
 #include "ir/Block.h"
@@ -74,6 +76,28 @@ bool windowsOf(const Value *v, const Block &block, int64_t &axis,
   return axis >= 0 && whole.isStatic() && total <= whole.size;
 }
 
+/// slice(x) {axis, start, size}, taken from x's own source when x is a
+/// window of it along the same axis (a slice, or a part of a split), so no
+/// slice of a slice is left: codegen reads a slice in place only when its
+/// operand is in memory, and a slice whose reader is another slice is not.
+Value *windowOf(Builder &b, Value *x, int64_t axis, int64_t start,
+                int64_t size) {
+  Operation *def = x->definingOp();
+  if (def && (def->kind() == OpKind::Slice || def->kind() == OpKind::Split)) {
+    Value *src = def->operand(0);
+    int64_t a = def->getInt("axis");
+    if (a < 0)
+      a += static_cast<int64_t>(src->type().rank());
+    if (a == axis && x->type().dim(axis).isStatic()) {
+      int64_t offset = def->kind() == OpKind::Slice
+                           ? def->getInt("start")
+                           : x->resultIndex() * x->type().dim(axis).size;
+      return b.slice(src, axis, offset + start, size);
+    }
+  }
+  return b.slice(x, axis, start, size);
+}
+
 bool sinkOne(Block &block) {
   for (auto &opPtr : block.ops()) {
     Operation *op = opPtr.get();
@@ -104,7 +128,7 @@ bool sinkOne(Block &block) {
           operands.push_back(x); // broadcast along the axis
           continue;
         }
-        Value *s = b.slice(x, xa, w.start, w.size);
+        Value *s = windowOf(b, x, xa, w.start, w.size);
         if (!s) {
           ok = false;
           break;
