@@ -26,8 +26,14 @@ namespace {
 
 using Vals = std::vector<Value *>;
 
-const char *const kPipelines[] = {"canonicalize", "cse", "dce",
-                                  "canonicalize,cse,dce"};
+// sink-slices is exact too (each element is the same operation on the same
+// inputs), alone and after gate-fusion, which makes what it splits.
+const char *const kPipelines[] = {"canonicalize",
+                                  "cse",
+                                  "dce",
+                                  "canonicalize,cse,dce",
+                                  "sink-slices,dce",
+                                  "gate-fusion,sink-slices,dce"};
 
 /// Pseudo-random arguments for `fn`: symbolic dims from `sizes`; f32 uniform
 /// in [-2, 2]; i32 uniform in [0, maxInt].
