@@ -213,16 +213,20 @@ Result<AotArtifacts> compileAot(const ir::Function &fn, const AotOptions &o) {
     // concatenations of consecutive weights (the fused gate weights) are
     // used in place by the compiled code rather than copied per call; the
     // table points into it.
-    std::vector<float> all;
-    std::vector<size_t> offsets;
-    for (const Tensor *t : o.weights) {
-      offsets.push_back(all.size());
-      all.insert(all.end(), t->f32Vec().begin(), t->f32Vec().end());
-    }
-    if (all.empty())
-      all.push_back(0.0f);
-    llvm::Constant *data =
-        llvm::ConstantDataArray::get(context, llvm::ArrayRef<float>(all));
+    std::vector<const std::vector<float> *> parts;
+    for (const Tensor *t : o.weights)
+      parts.push_back(&t->f32Vec());
+    PackedFloats packed;
+    if (!packed.pack(parts))
+      return makeError("out of memory packing the weights");
+    // An array of one zero when every weight is empty.
+    const float zero = 0.0f;
+    llvm::ArrayRef<float> all =
+        packed.data.size()
+            ? llvm::ArrayRef<float>(packed.data.data(), packed.data.size())
+            : llvm::ArrayRef<float>(&zero, 1);
+    const std::vector<size_t> &offsets = packed.offsets;
+    llvm::Constant *data = llvm::ConstantDataArray::get(context, all);
     auto *g = new llvm::GlobalVariable(module, data->getType(), true,
                                        llvm::GlobalValue::PrivateLinkage, data,
                                        o.prefix + ".weights.data");

@@ -212,31 +212,29 @@ compile(const ir::Function &fn, const CompileOptions &options) {
 
 PackedArgs::PackedArgs(const std::vector<Tensor> &args,
                        const std::vector<unsigned> &which) {
-  size_t total = 0;
+  std::vector<unsigned> packedArgs;
+  std::vector<const std::vector<float> *> parts;
   for (unsigned i : which)
-    if (i < args.size() && args[i].dtype() == DType::F32)
-      total += args[i].f32Vec().size();
-  storage = AlignedFloats(total);
-  if (storage.size() != total)
-    return; // out of memory: nothing packed, run() reads the tensors
-  size_t at = 0;
-  for (unsigned i : which) {
-    if (i >= args.size() || args[i].dtype() != DType::F32)
-      continue;
-    const std::vector<float> &v = args[i].f32Vec();
-    entries.push_back({i, at, v.size()});
-    std::copy(v.begin(), v.end(), storage.data() + at);
-    at += v.size();
+    if (i < args.size() && args[i].dtype() == DType::F32) {
+      packedArgs.push_back(i);
+      parts.push_back(&args[i].f32Vec());
+    }
+  // Out of memory: nothing packed, run() reads the tensors.
+  if (!storage.pack(parts))
+    return;
+  for (size_t k = 0; k < packedArgs.size(); ++k) {
+    unsigned i = packedArgs[k];
+    if (slot.size() <= i)
+      slot.resize(i + 1, {0, -1});
+    slot[i] = {storage.offsets[k], static_cast<int64_t>(parts[k]->size())};
   }
 }
 
 const float *PackedArgs::data(unsigned i, int64_t &elements) const {
-  for (const Entry &e : entries)
-    if (e.arg == i) {
-      elements = static_cast<int64_t>(e.elements);
-      return storage.data() + e.offset;
-    }
-  return nullptr;
+  if (i >= slot.size() || slot[i].elements < 0)
+    return nullptr;
+  elements = slot[i].elements;
+  return storage.data.data() + slot[i].offset;
 }
 
 Result<std::vector<Tensor>>

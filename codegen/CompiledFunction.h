@@ -58,12 +58,13 @@ public:
   const float *data(unsigned i, int64_t &elements) const;
 
 private:
-  struct Entry {
-    unsigned arg;
-    size_t offset, elements;
+  /// Per argument index: where its copy starts; elements -1: not packed.
+  struct Slot {
+    size_t offset;
+    int64_t elements;
   };
-  AlignedFloats storage;
-  std::vector<Entry> entries;
+  PackedFloats storage;
+  std::vector<Slot> slot;
 };
 
 class CompiledFunction {

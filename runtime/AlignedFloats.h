@@ -1,4 +1,4 @@
-//===- runtime/AlignedFloats.h - A 64-byte aligned float array --*- C++ -*-===//
+//===- runtime/AlignedFloats.h - Aligned float arrays, packed -*- C++ -*-===//
 //
 // Owning storage for weights that compiled code reads in place, packed back
 // to back (codegen::PackedArgs, the AOT runtime's loaded weights), with the
@@ -12,9 +12,11 @@
 #ifndef RNNC_RUNTIME_ALIGNEDFLOATS_H
 #define RNNC_RUNTIME_ALIGNEDFLOATS_H
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 namespace rnnc {
 
@@ -41,6 +43,32 @@ private:
   };
   std::unique_ptr<float, Free> data_;
   size_t size_ = 0;
+};
+
+/// Float arrays copied back to back into one aligned buffer, in order:
+/// part i starts at offsets[i]. How weights are laid out so that the
+/// compiled code can use a concatenation of consecutive ones in place.
+struct PackedFloats {
+  AlignedFloats data;
+  std::vector<size_t> offsets;
+
+  /// Packs `parts`; false (and nothing packed) when memory is short.
+  bool pack(const std::vector<const std::vector<float> *> &parts) {
+    size_t total = 0;
+    for (const std::vector<float> *p : parts)
+      total += p->size();
+    data = AlignedFloats(total);
+    offsets.clear();
+    if (data.size() != total)
+      return false;
+    size_t at = 0;
+    for (const std::vector<float> *p : parts) {
+      offsets.push_back(at);
+      std::copy(p->begin(), p->end(), data.data() + at);
+      at += p->size();
+    }
+    return true;
+  }
 };
 
 } // namespace rnnc

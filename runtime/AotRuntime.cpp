@@ -47,7 +47,7 @@ struct rnnc_aot_ctx {
   // The loaded f32 weights back to back in argument order: a concatenation
   // of consecutive ones (the fused gate weights) is then used in place by
   // the compiled code instead of being copied on every call.
-  rnnc::AlignedFloats packed;
+  rnnc::PackedFloats packed;
   std::vector<unsigned> inputArgs, stepInputArgs, outputResults;
   std::vector<unsigned> stateArgs, finalStates;
   // Streaming: the carried state (one buffer per state argument) and the
@@ -170,26 +170,20 @@ static bool loadWeights(rnnc_aot_ctx &c, const char *path) {
   }
   c.store = std::move(*store);
   c.params.clear();
-  size_t total = 0;
+  std::vector<const std::vector<float> *> parts;
   for (size_t i = 0; i < c.store.size(); ++i)
     if (c.store.tensor(i).dtype() == rnnc::DType::F32)
-      total += c.store.tensor(i).f32Vec().size();
-  c.packed = rnnc::AlignedFloats(total);
-  bool pack = c.packed.size() == total; // else: short of memory, in place
-  size_t at = 0;
+      parts.push_back(&c.store.tensor(i).f32Vec());
+  bool pack = c.packed.pack(parts); // else: short of memory, in place
+  size_t part = 0;
   for (size_t i = 0; i < c.store.size(); ++i) {
     const rnnc::Tensor &t = c.store.tensor(i);
-    if (t.dtype() != rnnc::DType::F32) {
+    if (t.dtype() != rnnc::DType::F32)
       c.params.push_back(t.i32Data());
-      continue;
-    }
-    if (!pack) {
+    else if (!pack)
       c.params.push_back(t.f32Data());
-      continue;
-    }
-    std::copy(t.f32Vec().begin(), t.f32Vec().end(), c.packed.data() + at);
-    c.params.push_back(c.packed.data() + at);
-    at += t.f32Vec().size();
+    else
+      c.params.push_back(c.packed.data.data() + c.packed.offsets[part++]);
   }
   return true;
 }
