@@ -33,43 +33,57 @@
 #include "ir/Builder.h"
 #include "passes/Passes.h"
 
+#include <optional>
+
 namespace rnnc::passes {
 
 using namespace ir;
 
 namespace {
 
-/// The windows [start, start + size) along a common axis that the slices
-/// and splits reading `v` take; false if they are not all of that form.
+/// What a result of a slice or split is: the window [start, start + size)
+/// of `source` along `axis` (normalized); nothing for another value, a bad
+/// axis, or a symbolic window size.
 struct Window {
-  Value *result;
-  int64_t start, size;
+  Value *result, *source;
+  int64_t axis, start, size;
 };
 
+std::optional<Window> asWindow(Value *v) {
+  Operation *op = v->definingOp();
+  if (!op || (op->kind() != OpKind::Slice && op->kind() != OpKind::Split))
+    return std::nullopt;
+  Value *src = op->operand(0);
+  int64_t rank = static_cast<int64_t>(src->type().rank());
+  int64_t axis = op->getInt("axis");
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank || !v->type().dim(axis).isStatic())
+    return std::nullopt;
+  int64_t size = v->type().dim(axis).size;
+  int64_t start = op->kind() == OpKind::Slice ? op->getInt("start")
+                                              : v->resultIndex() * size;
+  return Window{v, src, axis, start, size};
+}
+
+/// The windows along a common axis that the slices and splits reading `v`
+/// take; false if they are not all of that form.
 bool windowsOf(const Value *v, const Block &block, int64_t &axis,
                std::vector<Window> &windows) {
-  size_t rank = v->type().rank();
   axis = -1;
   int64_t total = 0;
   for (const Use &use : v->uses()) {
-    const Operation *op = use.user;
+    Operation *op = use.user;
     if (op->parentBlock() != &block ||
         (op->kind() != OpKind::Slice && op->kind() != OpKind::Split))
       return false;
-    int64_t a = op->getInt("axis");
-    if (a < 0)
-      a += static_cast<int64_t>(rank);
-    if (a < 0 || a >= static_cast<int64_t>(rank) || (axis >= 0 && a != axis))
-      return false;
-    axis = a;
     for (unsigned r = 0; r < op->numResults(); ++r) {
-      const Dim &d = op->result(r)->type().dim(a);
-      if (!d.isStatic())
+      std::optional<Window> w = asWindow(op->result(r));
+      if (!w || (axis >= 0 && w->axis != axis))
         return false;
-      int64_t start =
-          op->kind() == OpKind::Slice ? op->getInt("start") : r * d.size;
-      windows.push_back({op->result(r), start, d.size});
-      total += d.size;
+      axis = w->axis;
+      windows.push_back(*w);
+      total += w->size;
     }
   }
   const Dim &whole = v->type().dim(axis);
@@ -82,19 +96,8 @@ bool windowsOf(const Value *v, const Block &block, int64_t &axis,
 /// operand is in memory, and a slice whose reader is another slice is not.
 Value *windowOf(Builder &b, Value *x, int64_t axis, int64_t start,
                 int64_t size) {
-  Operation *def = x->definingOp();
-  if (def && (def->kind() == OpKind::Slice || def->kind() == OpKind::Split)) {
-    Value *src = def->operand(0);
-    int64_t a = def->getInt("axis");
-    if (a < 0)
-      a += static_cast<int64_t>(src->type().rank());
-    if (a == axis && x->type().dim(axis).isStatic()) {
-      int64_t offset = def->kind() == OpKind::Slice
-                           ? def->getInt("start")
-                           : x->resultIndex() * x->type().dim(axis).size;
-      return b.slice(src, axis, offset + start, size);
-    }
-  }
+  if (std::optional<Window> w = asWindow(x); w && w->axis == axis)
+    return b.slice(w->source, axis, w->start + start, size);
   return b.slice(x, axis, start, size);
 }
 
