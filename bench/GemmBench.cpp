@@ -32,11 +32,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <functional>
 #include <random>
 #include <string>
@@ -175,7 +175,8 @@ void matmul(const float *A, const float *B, float *C, int64_t batch, int64_t M,
 
 } // namespace old
 
-//===-- Benchmark ----------------------------------------------------------===//
+//===-- Benchmark
+//----------------------------------------------------------===//
 
 namespace {
 
@@ -335,6 +336,7 @@ int main(int argc, char **argv) {
              s.transB, s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
     };
   };
+  std::vector<float> packedB;
   std::vector<Variant> variants = {
       {"old",
        [](const Shape &s, const float *A, const float *B, float *C) {
@@ -345,18 +347,26 @@ int main(int argc, char **argv) {
       {"axpy", call(Form::Axpy)},
       {"dot", call(Form::Dot)},
       {"swapped", call(Form::Swapped)},
+      // Against op(B) packed once, outside the timing (a scan's weight);
+      // shapes with transA have no packed form and print 0.
+      {"packed",
+       [&packedB](const Shape &s, const float *A, const float *, float *C) {
+         if (!s.transA && s.batch == 1)
+           matmulPacked(isaChoice, A, packedB.data(), C, s.M, s.N, s.K);
+       }},
   };
   const char *isa[] = {"generic", "avx2", "avx512"};
   if (threads > 1)
-    return threadTable(shapes, std::size(shapes), isaChoice, isa, threads,
-                       reps, ms, only);
+    return threadTable(shapes, std::size(shapes), isaChoice, isa, threads, reps,
+                       ms, only);
   std::printf("ISA %s; median of %d reps of ~%.1f ms; GFLOP/s = 2*M*N*K*batch "
               "/ time\n",
               isa[(int)isaChoice], reps, ms);
   std::printf("%-20s %5s %5s %5s %5s %2s%2s | %9s %7s | %9s %7s | %7s | %7s "
-              "%7s %7s | %6s\n",
+              "%7s %7s %7s %7s | %6s\n",
               "shape", "batch", "M", "N", "K", "tA", "tB", "old us", "GF/s",
-              "new us", "GF/s", "new/old", "axpyGF", "dotGF", "swapGF", "maxrel");
+              "new us", "GF/s", "new/old", "axpyGF", "dotGF", "swapGF",
+              "packGF", "pack us", "maxrel");
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (const Shape &s : shapes) {
@@ -367,6 +377,18 @@ int main(int argc, char **argv) {
       x = dist(rng);
     for (float &x : B)
       x = dist(rng);
+    const bool packable = !s.transA && s.batch == 1;
+    packedB.assign(packedFloats(s.N, s.K), 0.0f);
+    double packUs = 0;
+    if (packable) {
+      std::vector<double> t;
+      for (int r = 0; r < 5; ++r) {
+        double t0 = cpuSeconds();
+        packB(isaChoice, B.data(), packedB.data(), s.N, s.K, s.transB);
+        t.push_back((cpuSeconds() - t0) * 1e6);
+      }
+      packUs = median(t);
+    }
     std::vector<std::vector<float>> C(variants.size(),
                                       std::vector<float>(s.batch * s.M * s.N));
     // Calls per sample: enough for --ms with the old kernel.
@@ -383,20 +405,24 @@ int main(int argc, char **argv) {
         double t = cpuSeconds() - start;
         us[v].push_back(t * 1e6 / calls);
       }
-    // The new result against the old one, relative to the largest |C|.
+    // The new and packed results against the old one, relative to the
+    // largest |C|.
     double maxAbs = 0, maxDiff = 0;
     for (size_t i = 0; i < C[0].size(); ++i) {
       maxAbs = std::max(maxAbs, (double)std::fabs(C[0][i]));
       maxDiff = std::max(maxDiff, (double)std::fabs(C[0][i] - C[1][i]));
+      if (packable)
+        maxDiff = std::max(maxDiff, (double)std::fabs(C[0][i] - C[5][i]));
     }
     double flop = 2.0 * s.batch * s.M * s.N * s.K;
     auto gf = [&](size_t v) { return flop / median(us[v]) * 1e-3; };
     std::printf("%-20s %5lld %5lld %5lld %5lld %2d%2d | %9.2f %7.2f | %9.2f "
-                "%7.2f | %6.2fx | %7.2f %7.2f %7.2f | %6.0e\n",
+                "%7.2f | %6.2fx | %7.2f %7.2f %7.2f %7.2f %7.1f | %6.0e\n",
                 s.name, (long long)s.batch, (long long)s.M, (long long)s.N,
                 (long long)s.K, s.transA, s.transB, median(us[0]), gf(0),
                 median(us[1]), gf(1), median(us[0]) / median(us[1]), gf(2),
-                gf(3), gf(4), maxAbs > 0 ? maxDiff / maxAbs : 0.0);
+                gf(3), gf(4), packable ? gf(5) : 0.0, packUs,
+                maxAbs > 0 ? maxDiff / maxAbs : 0.0);
     std::fflush(stdout);
   }
   return 0;

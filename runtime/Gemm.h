@@ -66,6 +66,36 @@ void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
             bool transB, int64_t strideA, int64_t strideB, int64_t strideC,
             ThreadPool *pool = nullptr, double splitFlops = kSplitFlops);
 
+/// The pre-packed product (runtime/PackedMatMul.cpp): op(B) packed once by
+/// packB, then C = A * op(B) as often as needed with no packing and no
+/// transposed result. A scan uses it for a per-step product against a
+/// weight it captures.
+///
+/// Floats a packed op(B) of K rows and N columns takes on any instruction
+/// set: N rounded up to kPackedColumns, times K. Panels are at most
+/// kPackedColumns wide and their width divides it.
+constexpr int64_t kPackedColumns = 32;
+constexpr int64_t packedFloats(int64_t N, int64_t K) {
+  return (N + kPackedColumns - 1) / kPackedColumns * kPackedColumns * K;
+}
+
+/// Whether packing op(B) once pays for itself over `steps` products of M
+/// rows each (rnnc_pack_b's decision). Measured with bench/GemmBench.cpp.
+bool packingPays(int64_t M, int64_t N, int64_t K, int64_t steps);
+
+/// P = op(B) [K,N] in `isa`'s panel layout; B is [N,K] when transB, else
+/// [K,N], row-major. P holds packedFloats(N, K) floats.
+void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
+           bool transB);
+
+/// C[M,N] = A[M,K] * op(B), A and C row-major and contiguous, P from
+/// packB(isa, ...) with the same N and K. With a pool, a product of at
+/// least splitFlops (0: any) is split by column panels; the result is
+/// bit-identical for any split, and to rnnc_matmul's Axpy form.
+void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
+                  int64_t N, int64_t K, ThreadPool *pool = nullptr,
+                  double splitFlops = kSplitFlops);
+
 } // namespace rnnc::gemm
 
 #endif // RNNC_RUNTIME_GEMM_H

@@ -51,6 +51,19 @@ void rnnc_matmul(const float *A, const float *B, float *C, int64_t batch,
                  int32_t transB, int64_t strideA, int64_t strideB,
                  int64_t strideC);
 
+/// Packs op(B) (see rnnc_matmul) for the `steps` products of M rows a scan
+/// is about to make against it, if packing pays for itself; returns 1 when
+/// it packed. P holds at least (N rounded up to 32) * K floats. Generated
+/// code calls it before the loop over time, for a weight the scan captures.
+int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N, int64_t K,
+                    int32_t transB, int64_t steps);
+
+/// C = A * op(B) for a row-major A [M,K]: against P when `packed` (the
+/// result of rnnc_pack_b for this B, N, K and transB), else rnnc_matmul.
+void rnnc_matmul_packed(const float *A, const float *B, const float *P,
+                        int32_t packed, float *C, int64_t M, int64_t N,
+                        int64_t K, int32_t transB);
+
 /// fn(env, begin, end) over [0, n) in contiguous parts on the thread pool
 /// when `work` (the loop's estimated cost, in units of about one vector
 /// instruction per element) is large enough to repay waking a thread, else

@@ -1,9 +1,9 @@
 //===- runtime/MatMul.cpp - The GEMM kernel compiled code calls -----------===//
 //
-// rnnc_matmul: C[b] = op(A[b]) * op(B[b]) for the shapes an RNN produces: few rows (the batch, 1..64) against weight matrices of a few
-// hundred rows and columns, small K for weight gradients (K = batch), and
-// the occasional tall product over all T*B rows. Two loop forms
-// (runtime/Gemm.h):
+// rnnc_matmul: C[b] = op(A[b]) * op(B[b]) for the shapes an RNN produces: few
+// rows (the batch, 1..64) against weight matrices of a few hundred rows and
+// columns, small K for weight gradients (K = batch), and the occasional tall
+// product over all T*B rows. Two loop forms (runtime/Gemm.h):
 //
 //   - Axpy, GotoBLAS style but without packing op(A): a micro-kernel keeps
 //     an MR x NR block of C in registers and, per k, broadcasts MR values of
@@ -39,6 +39,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Gemm.h"
+#include "runtime/GemmKernels.h"
 #include "runtime/KernelABI.h"
 #include "runtime/ThreadPool.h"
 
@@ -46,147 +47,9 @@
 #include <cstring>
 #include <vector>
 
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
-#define RNNC_GEMM_X86 1
-#define RNNC_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
-#define RNNC_TARGET_AVX2 __attribute__((target("avx2,fma")))
-#else
-#define RNNC_GEMM_X86 0
-#endif
-
-#define RNNC_INLINE __attribute__((always_inline)) inline
-
 namespace rnnc::gemm {
 namespace {
-
-typedef float V4 __attribute__((vector_size(16)));
-typedef float V8 __attribute__((vector_size(32)));
-typedef float V16 __attribute__((vector_size(64)));
-
-// One instruction set's vector type and blocking. MR x NRV vectors of C are
-// the Axpy micro-kernel's accumulators (plus NRV loads and a broadcast, all
-// within the register file); DR x DS and 1 x DS1 are the Dot tiles, whose
-// accumulator counts are multiples of L so that the shuffle tree applies.
-struct Avx512Cfg {
-  using V = V16;
-  static constexpr int L = 16, MR = 8, NRV = 2, DR = 4, DS = 4, DS1 = 16;
-  static constexpr int64_t KC = 128, SlabFloats = 128 * 1024;
-};
-struct Avx2Cfg {
-  using V = V8;
-  static constexpr int L = 8, MR = 6, NRV = 2, DR = 4, DS = 2, DS1 = 8;
-  static constexpr int64_t KC = 256, SlabFloats = 64 * 1024;
-};
-struct GenericCfg {
-  using V = V4;
-  static constexpr int L = 4, MR = 4, NRV = 2, DR = 2, DS = 2, DS1 = 4;
-  static constexpr int64_t KC = 256, SlabFloats = 32 * 1024;
-};
-
-constexpr int kMaxNR = 32;
-constexpr int kMaxMR = 8;
-constexpr int64_t kMaxKC = 256;
-
-template <class V> RNNC_INLINE V load(const float *p) {
-  V v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-template <class V> RNNC_INLINE void store(float *p, V v) {
-  std::memcpy(p, &v, sizeof(v));
-}
-
-// combine(x, y): lanes [0, L/2) hold the sums of adjacent lane pairs of x,
-// lanes [L/2, L) those of y. log2(L) rounds over L vectors leave one vector
-// whose lane j is the full sum of vector j.
-RNNC_INLINE V4 combine(V4 x, V4 y) {
-  return __builtin_shufflevector(x, y, 0, 2, 4, 6) +
-         __builtin_shufflevector(x, y, 1, 3, 5, 7);
-}
-RNNC_INLINE V8 combine(V8 x, V8 y) {
-  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14) +
-         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15);
-}
-RNNC_INLINE V16 combine(V16 x, V16 y) {
-  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
-                                 22, 24, 26, 28, 30) +
-         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21,
-                                 23, 25, 27, 29, 31);
-}
-
-/// out[j] = sum of the lanes of v[j], j < L.
-template <class Cfg>
-RNNC_INLINE void reduceGroup(typename Cfg::V *v, float *out) {
-#pragma GCC unroll 16
-  for (int n = Cfg::L; n > 1; n /= 2)
-#pragma GCC unroll 16
-    for (int i = 0; i < n / 2; ++i)
-      v[i] = combine(v[2 * i], v[2 * i + 1]);
-  store(out, v[0]);
-}
-
-template <class Cfg> RNNC_INLINE float hsum(typename Cfg::V v) {
-  float s = 0;
-#pragma GCC unroll 16
-  for (int i = 0; i < Cfg::L; ++i)
-    s += v[i];
-  return s;
-}
-
-//===-- Axpy form ----------------------------------------------------------===//
-
-/// C[R, NR] (=|+=) A'[R, kc] * B'[kc, NR], A'(r,k) = a[r*sam + k*sak],
-/// B'(k,j) = b[k*ldb + j], C(r,j) = c[r*ldc + j].
-template <class Cfg, int R>
-RNNC_INLINE void axpyTile(const float *a, int64_t sam, int64_t sak,
-                          const float *b, int64_t ldb, float *c, int64_t ldc,
-                          int64_t kc, bool accumulate) {
-  using V = typename Cfg::V;
-  constexpr int L = Cfg::L, NV = Cfg::NRV;
-  V s[R][NV];
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j)
-      s[r][j] = accumulate ? load<V>(c + r * ldc + j * L) : V{};
-  for (int64_t k = 0; k < kc; ++k) {
-    const float *bk = b + k * ldb;
-    const float *ak = a + k * sak;
-    V bv[NV];
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j)
-      bv[j] = load<V>(bk + j * L);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      V av = V{} + ak[r * sam];
-#pragma GCC unroll 4
-      for (int j = 0; j < NV; ++j)
-        s[r][j] += av * bv[j];
-    }
-  }
-#pragma GCC unroll 8
-  for (int r = 0; r < R; ++r)
-#pragma GCC unroll 4
-    for (int j = 0; j < NV; ++j)
-      store(c + r * ldc + j * L, s[r][j]);
-}
-
-/// axpyTile with the row count chosen at run time (rows = 1..R).
-template <class Cfg, int R>
-RNNC_INLINE void axpyTileRows(int rows, const float *a, int64_t sam,
-                              int64_t sak, const float *b, int64_t ldb,
-                              float *c, int64_t ldc, int64_t kc,
-                              bool accumulate) {
-  if constexpr (R == 1) {
-    axpyTile<Cfg, 1>(a, sam, sak, b, ldb, c, ldc, kc, accumulate);
-  } else {
-    if (rows == R)
-      axpyTile<Cfg, R>(a, sam, sak, b, ldb, c, ldc, kc, accumulate);
-    else
-      axpyTileRows<Cfg, R - 1>(rows, a, sam, sak, b, ldb, c, ldc, kc,
-                               accumulate);
-  }
-}
+using namespace kernels;
 
 /// How axpyForm reads op(B).
 enum class PackB {
@@ -195,46 +58,12 @@ enum class PackB {
   Transposed, // B stored [N,K]: op(B)(k,n) = B[n*ldb + k], packed
 };
 
-/// Rows k0..k0+kc of op(B) packed panel by panel, GotoBLAS style: panel p
-/// is the kc x NR block of columns p*NR.., contiguous (P + p*kc*NR, rows NR
-/// apart) and zero-padded past N. The micro-kernel then walks memory
-/// sequentially; reading op(B) in place, its rows N floats apart (4 KiB for
-/// 1024 columns) fall in a few L1 sets and evict each other.
-template <int NR>
-RNNC_INLINE void packPanels(const float *B, int64_t ldb, bool transposed,
-                            float *P, int64_t N, int64_t k0, int64_t kc) {
-  for (int64_t n0 = 0; n0 < N; n0 += NR) {
-    float *dst = P + n0 * kc; // (n0 / NR) * kc * NR
-    const int64_t w = std::min<int64_t>(NR, N - n0);
-    if (!transposed) {
-      for (int64_t k = 0; k < kc; ++k) {
-        const float *src = B + (k0 + k) * ldb + n0;
-        if (w == NR) {
-          std::memcpy(dst + k * NR, src, sizeof(float) * NR);
-        } else {
-          for (int64_t j = 0; j < NR; ++j)
-            dst[k * NR + j] = j < w ? src[j] : 0.0f;
-        }
-      }
-    } else if (w == NR) {
-      // NR rows of B read side by side, each sequentially along k.
-      for (int64_t k = 0; k < kc; ++k)
-#pragma GCC unroll 32
-        for (int64_t j = 0; j < NR; ++j)
-          dst[k * NR + j] = B[(n0 + j) * ldb + k0 + k];
-    } else {
-      for (int64_t k = 0; k < kc; ++k)
-        for (int64_t j = 0; j < NR; ++j)
-          dst[k * NR + j] = j < w ? B[(n0 + j) * ldb + k0 + k] : 0.0f;
-    }
-  }
-}
-
 /// C[M,N] = A'[M,K] * op(B)[K,N] with A'(m,k) = A[m*sam + k*sak]; C
-/// row-major, rows ldc apart (ldc > N for a column range of a wider C). For PackB::Plain / Transposed each KC-row chunk of
-/// op(B) is packed into P (KC x N rounded up to NR) just before use, so it
-/// is still in L2 when the micro-kernel reads it. keepPack: P already holds
-/// op(B) (a B shared across the batch that fits one chunk).
+/// row-major, rows ldc apart (ldc > N for a column range of a wider C). For
+/// PackB::Plain / Transposed each KC-row chunk of op(B) is packed into P (KC x
+/// N rounded up to NR) just before use, so it is still in L2 when the
+/// micro-kernel reads it. keepPack: P already holds op(B) (a B shared across
+/// the batch that fits one chunk).
 template <class Cfg>
 RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
                           const float *B, int64_t ldb, PackB pack, float *C,
@@ -273,8 +102,7 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
     // The KC x NC slab of op(B) stays in L2 while each MR-row tile of A
     // (in L1) sweeps it; C is then written row-block by row-block, never
     // down a column (rows of C 4 KiB apart alias in L1 and the TLB).
-    const int64_t nc =
-        std::max<int64_t>(NR, Cfg::SlabFloats / kc / NR * NR);
+    const int64_t nc = std::max<int64_t>(NR, Cfg::SlabFloats / kc / NR * NR);
     for (int64_t n0 = 0; n0 < N; n0 += nc) {
       const int64_t nEnd = std::min(nFull, n0 + nc);
       const bool doTail = nTail && n0 + nc >= N;
@@ -289,8 +117,8 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
           if (acc)
             for (int r = 0; r < rows; ++r)
               std::memcpy(tile + r * NR, c + r * ldc, sizeof(float) * nTail);
-          axpyTileRows<Cfg, MR>(rows, a, sam, sak, tailPanel, NR, tile, NR,
-                                kc, acc);
+          axpyTileRows<Cfg, MR>(rows, a, sam, sak, tailPanel, NR, tile, NR, kc,
+                                acc);
           for (int r = 0; r < rows; ++r)
             std::memcpy(c + r * ldc, tile + r * NR, sizeof(float) * nTail);
         }
@@ -299,7 +127,8 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
   }
 }
 
-//===-- Dot form -----------------------------------------------------------===//
+//===-- Dot form
+//-----------------------------------------------------------===//
 
 /// C[R,S] = A[R,K] * B[S,K]^T, rows lda / ldb apart, C rows ldc apart.
 template <class Cfg, int R, int S>
@@ -389,13 +218,14 @@ RNNC_INLINE void dotForm(const float *A, const float *B, float *C, int64_t M,
     const int64_t nc = std::min(chunk, N - n0);
     for (int64_t m = 0; m < M; m += Cfg::DR) {
       int rows = (int)std::min<int64_t>(Cfg::DR, M - m);
-      dotRows<Cfg, Cfg::DR>(rows, A + m * K, B + n0 * K, C + m * ldc + n0,
-                            nc, ldc, K);
+      dotRows<Cfg, Cfg::DR>(rows, A + m * K, B + n0 * K, C + m * ldc + n0, nc,
+                            ldc, K);
     }
   }
 }
 
-//===-- Driver -------------------------------------------------------------===//
+//===-- Driver
+//-------------------------------------------------------------===//
 
 struct Call {
   const float *A, *B;
@@ -420,7 +250,6 @@ __attribute__((noinline)) float *scratch(int which, int64_t floats) {
 
 /// How run() computes a product.
 enum class Plan { Dot, Axpy, AxpyPackB, Swapped };
-
 
 /// Dot pays no packing but a shuffle-tree reduction per tile, which K/L
 /// vector steps must amortize. Axpy on a transposed B pays for packing it
@@ -520,8 +349,8 @@ RNNC_INLINE void runPart(const Call &c, Plan p, const Part &r) {
     case Plan::AxpyPackB:
       axpyForm<Cfg>(a + r.m0 * sam, sam, sak,
                     c.transB ? bb + r.n0 * K : bb + r.n0, c.transB ? K : N,
-                    c.transB ? PackB::Transposed : PackB::Plain, out, ms, ns,
-                    K, P, /*keepPack=*/b > r.b0 && c.strideB == 0, N);
+                    c.transB ? PackB::Transposed : PackB::Plain, out, ms, ns, K,
+                    P, /*keepPack=*/b > r.b0 && c.strideB == 0, N);
       break;
     case Plan::Swapped:
       // D[ns,M] = B[n0..n1, K] * A^T: B rows broadcast in place (sam = K,
@@ -561,8 +390,8 @@ template <class Cfg> Plan planOf(const Call &c) {
 
 template <class Cfg>
 constexpr Kernel kernelOf(void (*part)(const Call &, Plan, const Part &)) {
-  return Kernel{planOf<Cfg>, part, Cfg::MR, Cfg::NRV * Cfg::L, Cfg::DR,
-                Cfg::DS1};
+  return Kernel{planOf<Cfg>,       part,    Cfg::MR,
+                Cfg::NRV * Cfg::L, Cfg::DR, Cfg::DS1};
 }
 
 constexpr Kernel kGeneric = kernelOf<GenericCfg>(partGeneric);
@@ -705,8 +534,8 @@ void matmul(Isa isa, Form form, const float *A, const float *B, float *C,
             bool transB, int64_t strideA, int64_t strideB, int64_t strideC,
             ThreadPool *pool, double splitFlops) {
   drive(kernelFor(isa),
-        Call{A, B, C, batch, M, N, K, transA, transB, strideA, strideB,
-             strideC, form},
+        Call{A, B, C, batch, M, N, K, transA, transB, strideA, strideB, strideC,
+             form},
         pool, splitFlops);
 }
 
@@ -722,8 +551,7 @@ extern "C" void rnnc_matmul(const float *A, const float *B, float *C,
   static const Kernel &kernel = kernelFor(defaultIsa());
   // The pool is only looked at (and created, on first use) for products
   // large enough to split.
-  const double split =
-      M * batch <= kFewRows ? kSplitFlopsFewRows : kSplitFlops;
+  const double split = M * batch <= kFewRows ? kSplitFlopsFewRows : kSplitFlops;
   const bool big = 2.0 * batch * M * N * K >= split;
   drive(kernel,
         Call{A, B, C, batch, M, N, K, transA != 0, transB != 0, strideA,

@@ -13,6 +13,10 @@
 // the product rounding and the final store), which is the bound itself, not
 // a loose multiple of it.
 //
+// The pre-packed product (packB + matmulPacked) is checked the same way on
+// every single product without transA, and against the Axpy form bit for
+// bit.
+//
 // Threads: every ISA x form is also run split across pools of 2, 3 and 5
 // threads with the size threshold off (every shape splits, down to one
 // tile per part), and must match the one-thread result bit for bit
@@ -89,6 +93,59 @@ const std::vector<std::unique_ptr<rnnc::ThreadPool>> &pools() {
   return *all;
 }
 
+/// The pre-packed product (runtime/PackedMatMul.cpp) on a single product:
+/// op(B) packed by every supported ISA must stay inside packedFloats (a
+/// sentinel tail), the product must meet the reference bound, equal the
+/// Axpy form bit for bit (both are one FMA chain along k per element), and
+/// be bit-identical split across threads; then the C entry points, packed
+/// and not.
+template <class Verify>
+void checkPacked(const Shape &s, const std::vector<float> &A,
+                 const std::vector<float> &B, Verify &verify) {
+  const float sentinel = 12345.0f;
+  const int64_t sizeC = std::max<int64_t>(1, s.M * s.N);
+  const int64_t packed = packedFloats(s.N, s.K), tail = 64;
+  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (!isaSupported(isa))
+      continue;
+    const std::string what = std::string(isaName(isa)) + "/packed";
+    std::vector<float> P(packed + tail, sentinel);
+    packB(isa, B.data(), P.data(), s.N, s.K, s.transB);
+    for (int64_t i = packed; i < packed + tail; ++i)
+      if (P[i] != sentinel) {
+        ADD_FAILURE() << what << " " << describe(s)
+                      << ": packB wrote past packedFloats";
+        break;
+      }
+    std::vector<float> C(sizeC, sentinel);
+    matmulPacked(isa, A.data(), P.data(), C.data(), s.M, s.N, s.K);
+    verify(C, what);
+    std::vector<float> axpy(sizeC, sentinel);
+    matmul(isa, Form::Axpy, A.data(), B.data(), axpy.data(), 1, s.M, s.N, s.K,
+           false, s.transB, s.M * s.K, 0, s.M * s.N);
+    EXPECT_EQ(std::memcmp(C.data(), axpy.data(), sizeof(float) * sizeC), 0)
+        << what << " " << describe(s) << ": differs from the Axpy form";
+    for (const auto &pool : pools()) {
+      std::vector<float> Ct(sizeC, sentinel);
+      matmulPacked(isa, A.data(), P.data(), Ct.data(), s.M, s.N, s.K,
+                   pool.get(), /*splitFlops=*/0);
+      EXPECT_EQ(std::memcmp(C.data(), Ct.data(), sizeof(float) * sizeC), 0)
+          << what << " " << describe(s) << ": " << pool->threadCount()
+          << " threads differ from one";
+    }
+  }
+  // The C ABI: rnnc_pack_b decides; either way the product is right.
+  for (int64_t steps : {1, 100}) {
+    std::vector<float> P(packed + tail, sentinel), C(sizeC, sentinel);
+    int32_t did =
+        rnnc_pack_b(B.data(), P.data(), s.M, s.N, s.K, s.transB, steps);
+    EXPECT_EQ(did != 0, packingPays(s.M, s.N, s.K, steps)) << describe(s);
+    rnnc_matmul_packed(A.data(), B.data(), P.data(), did, C.data(), s.M, s.N,
+                       s.K, s.transB);
+    verify(C, "rnnc_matmul_packed steps=" + std::to_string(steps));
+  }
+}
+
 /// Random data of shape `s`, the double-precision reference and its bound
 /// computed once; then every supported ISA x form, and rnnc_matmul itself,
 /// checked on every element of C, including that the padding between batch
@@ -156,11 +213,10 @@ void checkAll(const Shape &s, unsigned seed) {
       verify(C, what);
       for (const auto &pool : pools()) {
         std::vector<float> Ct(C.size(), sentinel);
-        matmul(isa, form, A.data(), B.data(), Ct.data(), s.batch, s.M, s.N,
-               s.K, s.transA, s.transB, strideA, strideB, strideC, pool.get(),
+        matmul(isa, form, A.data(), B.data(), Ct.data(), s.batch, s.M, s.N, s.K,
+               s.transA, s.transB, strideA, strideB, strideC, pool.get(),
                /*splitFlops=*/0);
-        EXPECT_EQ(std::memcmp(C.data(), Ct.data(), sizeof(float) * C.size()),
-                  0)
+        EXPECT_EQ(std::memcmp(C.data(), Ct.data(), sizeof(float) * C.size()), 0)
             << what << " " << describe(s) << ": " << pool->threadCount()
             << " threads differ from one";
       }
@@ -170,6 +226,8 @@ void checkAll(const Shape &s, unsigned seed) {
   rnnc_matmul(A.data(), B.data(), C.data(), s.batch, s.M, s.N, s.K, s.transA,
               s.transB, strideA, strideB, strideC);
   verify(C, "rnnc_matmul");
+  if (s.batch == 1 && !s.transA)
+    checkPacked(s, A, B, verify);
 }
 
 TEST(MatMulTest, EdgeSizesAllTransposes) {
@@ -210,6 +268,18 @@ TEST(MatMulTest, MBlockRemainders) {
   checkAll({1, 129, 33, 64, false, true}, 13);
 }
 
+TEST(MatMulTest, PackedRowTilesAndKBlocks) {
+  // The packed product's balanced row tiles (up to 12 rows: M around 12,
+  // 24, 36 and the B = 64 step), its 256-row K blocks, and column tails;
+  // checkAll runs the packed checks on each of these.
+  unsigned seed = 300;
+  for (int64_t M : {1, 2, 11, 12, 13, 23, 25, 37, 64})
+    for (int64_t K : {5, 255, 256, 257, 513})
+      checkAll({1, M, 47, K, false, (seed & 1) != 0}, seed++);
+  checkAll({1, 64, 1024, 256, false, true}, seed++);
+  checkAll({1, 64, 256, 1024, false, false}, seed++);
+}
+
 TEST(MatMulTest, BatchedStridesAndSharedB) {
   for (int t = 0; t < 4; ++t) {
     checkAll({3, 9, 17, 11, (t & 1) != 0, (t & 2) != 0, false, 5}, 20 + t);
@@ -222,8 +292,8 @@ TEST(MatMulTest, RandomShapes) {
   std::mt19937 rng(2024);
   std::uniform_int_distribution<int64_t> dim(1, 70), bat(1, 3), pad(0, 4);
   for (int i = 0; i < 60; ++i) {
-    Shape s{bat(rng), dim(rng), dim(rng), dim(rng), (rng() & 1) != 0,
-            (rng() & 1) != 0, (rng() & 1) != 0, pad(rng)};
+    Shape s{bat(rng),         dim(rng),         dim(rng),         dim(rng),
+            (rng() & 1) != 0, (rng() & 1) != 0, (rng() & 1) != 0, pad(rng)};
     checkAll(s, 100 + i);
   }
 }
@@ -248,10 +318,10 @@ TEST(MatMulTest, RnncMatmulIsIndependentOfTheGlobalThreadCount) {
   // rnnc_matmul through ThreadPool::global() at its own size threshold
   // against the one-thread kernel, on products above and below it.
   const Shape shapes[] = {
-      {1, 32, 1024, 256, false, true},  {1, 32, 256, 1024, false, false},
-      {1, 1024, 256, 32, true, false},  {1, 2048, 65, 256, false, true},
-      {1, 1, 1024, 256, false, true},   {64, 65, 64, 32, true, false, true},
-      {1, 700, 300, 90, true, true},    {3, 50, 333, 129, false, true},
+      {1, 32, 1024, 256, false, true}, {1, 32, 256, 1024, false, false},
+      {1, 1024, 256, 32, true, false}, {1, 2048, 65, 256, false, true},
+      {1, 1, 1024, 256, false, true},  {64, 65, 64, 32, true, false, true},
+      {1, 700, 300, 90, true, true},   {3, 50, 333, 129, false, true},
   };
   rnnc::ThreadPool &global = rnnc::ThreadPool::global();
   const unsigned before = global.threadCount();
@@ -261,21 +331,19 @@ TEST(MatMulTest, RnncMatmulIsIndependentOfTheGlobalThreadCount) {
     ASSERT_EQ(global.resize(threads), threads);
     for (const Shape &s : shapes) {
       const int64_t strideA = s.M * s.K, strideB = s.shareB ? 0 : s.K * s.N;
-      std::vector<float> A(s.batch * strideA), B(s.shareB ? s.K * s.N
-                                                          : s.batch * strideB);
+      std::vector<float> A(s.batch * strideA),
+          B(s.shareB ? s.K * s.N : s.batch * strideB);
       for (float &x : A)
         x = dist(rng);
       for (float &x : B)
         x = dist(rng);
       std::vector<float> want(s.batch * s.M * s.N), got(want.size());
-      matmul(defaultIsa(), Form::Auto, A.data(), B.data(), want.data(),
-             s.batch, s.M, s.N, s.K, s.transA, s.transB, strideA, strideB,
-             s.M * s.N);
+      matmul(defaultIsa(), Form::Auto, A.data(), B.data(), want.data(), s.batch,
+             s.M, s.N, s.K, s.transA, s.transB, strideA, strideB, s.M * s.N);
       rnnc_matmul(A.data(), B.data(), got.data(), s.batch, s.M, s.N, s.K,
                   s.transA, s.transB, strideA, strideB, s.M * s.N);
-      EXPECT_EQ(std::memcmp(want.data(), got.data(),
-                            sizeof(float) * want.size()),
-                0)
+      EXPECT_EQ(
+          std::memcmp(want.data(), got.data(), sizeof(float) * want.size()), 0)
           << describe(s) << " with " << threads << " threads";
     }
   }

@@ -1,0 +1,202 @@
+//===- runtime/GemmKernels.h - Micro-kernels shared by the GEMMs -*- C++
+//-*-===//
+//
+// The register-blocked pieces both GEMM drivers are built from: the general
+// rnnc_matmul (runtime/MatMul.cpp) and the pre-packed product a scan uses
+// for its loop-invariant weights (runtime/PackedMatMul.cpp). Everything here
+// is an always-inline template over an instruction-set description (Cfg),
+// so that each driver's target-attributed entry points (AVX-512, AVX2 +
+// FMA, the baseline) get their own copy compiled for that instruction set.
+// Internal to the runtime: not part of its API.
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_RUNTIME_GEMMKERNELS_H
+#define RNNC_RUNTIME_GEMMKERNELS_H
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define RNNC_GEMM_X86 1
+#define RNNC_TARGET_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
+#define RNNC_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define RNNC_GEMM_X86 0
+#endif
+
+#define RNNC_INLINE __attribute__((always_inline)) inline
+
+namespace rnnc::gemm::kernels {
+
+typedef float V4 __attribute__((vector_size(16)));
+typedef float V8 __attribute__((vector_size(32)));
+typedef float V16 __attribute__((vector_size(64)));
+
+// One instruction set's vector type and blocking. MR x NRV vectors of C are
+// the Axpy micro-kernel's accumulators (plus NRV loads and a broadcast, all
+// within the register file); PMR is the same for the pre-packed product,
+// whose row tiles are balanced over M and so can be taller (AVX-512: 12 x 2
+// of the 32 registers, where MR = 8 keeps rnnc_matmul's M % MR tails
+// small); DR x DS and 1 x DS1 are the Dot tiles, whose accumulator counts
+// are multiples of L so that the shuffle tree applies.
+struct Avx512Cfg {
+  using V = V16;
+  static constexpr int L = 16, MR = 8, PMR = 12, NRV = 2, DR = 4, DS = 4,
+                       DS1 = 16;
+  static constexpr int64_t KC = 128, SlabFloats = 128 * 1024;
+};
+struct Avx2Cfg {
+  using V = V8;
+  static constexpr int L = 8, MR = 6, PMR = 6, NRV = 2, DR = 4, DS = 2, DS1 = 8;
+  static constexpr int64_t KC = 256, SlabFloats = 64 * 1024;
+};
+struct GenericCfg {
+  using V = V4;
+  static constexpr int L = 4, MR = 4, PMR = 4, NRV = 2, DR = 2, DS = 2, DS1 = 4;
+  static constexpr int64_t KC = 256, SlabFloats = 32 * 1024;
+};
+
+constexpr int kMaxNR = 32;
+constexpr int kMaxMR = 12;
+constexpr int64_t kMaxKC = 256;
+
+template <class V> RNNC_INLINE V load(const float *p) {
+  V v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+template <class V> RNNC_INLINE void store(float *p, V v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+
+// combine(x, y): lanes [0, L/2) hold the sums of adjacent lane pairs of x,
+// lanes [L/2, L) those of y. log2(L) rounds over L vectors leave one vector
+// whose lane j is the full sum of vector j.
+RNNC_INLINE V4 combine(V4 x, V4 y) {
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7);
+}
+RNNC_INLINE V8 combine(V8 x, V8 y) {
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+RNNC_INLINE V16 combine(V16 x, V16 y) {
+  return __builtin_shufflevector(x, y, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20,
+                                 22, 24, 26, 28, 30) +
+         __builtin_shufflevector(x, y, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21,
+                                 23, 25, 27, 29, 31);
+}
+
+/// out[j] = sum of the lanes of v[j], j < L.
+template <class Cfg>
+RNNC_INLINE void reduceGroup(typename Cfg::V *v, float *out) {
+#pragma GCC unroll 16
+  for (int n = Cfg::L; n > 1; n /= 2)
+#pragma GCC unroll 16
+    for (int i = 0; i < n / 2; ++i)
+      v[i] = combine(v[2 * i], v[2 * i + 1]);
+  store(out, v[0]);
+}
+
+template <class Cfg> RNNC_INLINE float hsum(typename Cfg::V v) {
+  float s = 0;
+#pragma GCC unroll 16
+  for (int i = 0; i < Cfg::L; ++i)
+    s += v[i];
+  return s;
+}
+
+//===-- Axpy form
+//----------------------------------------------------------===//
+
+/// C[R, NR] (=|+=) A'[R, kc] * B'[kc, NR], A'(r,k) = a[r*sam + k*sak],
+/// B'(k,j) = b[k*ldb + j], C(r,j) = c[r*ldc + j].
+template <class Cfg, int R>
+RNNC_INLINE void axpyTile(const float *a, int64_t sam, int64_t sak,
+                          const float *b, int64_t ldb, float *c, int64_t ldc,
+                          int64_t kc, bool accumulate) {
+  using V = typename Cfg::V;
+  constexpr int L = Cfg::L, NV = Cfg::NRV;
+  V s[R][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j)
+      s[r][j] = accumulate ? load<V>(c + r * ldc + j * L) : V{};
+  for (int64_t k = 0; k < kc; ++k) {
+    const float *bk = b + k * ldb;
+    const float *ak = a + k * sak;
+    V bv[NV];
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j)
+      bv[j] = load<V>(bk + j * L);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      V av = V{} + ak[r * sam];
+#pragma GCC unroll 4
+      for (int j = 0; j < NV; ++j)
+        s[r][j] += av * bv[j];
+    }
+  }
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < NV; ++j)
+      store(c + r * ldc + j * L, s[r][j]);
+}
+
+/// axpyTile with the row count chosen at run time (rows = 1..R).
+template <class Cfg, int R>
+RNNC_INLINE void
+axpyTileRows(int rows, const float *a, int64_t sam, int64_t sak, const float *b,
+             int64_t ldb, float *c, int64_t ldc, int64_t kc, bool accumulate) {
+  if constexpr (R == 1) {
+    axpyTile<Cfg, 1>(a, sam, sak, b, ldb, c, ldc, kc, accumulate);
+  } else {
+    if (rows == R)
+      axpyTile<Cfg, R>(a, sam, sak, b, ldb, c, ldc, kc, accumulate);
+    else
+      axpyTileRows<Cfg, R - 1>(rows, a, sam, sak, b, ldb, c, ldc, kc,
+                               accumulate);
+  }
+}
+
+/// Rows k0..k0+kc of op(B) packed panel by panel, GotoBLAS style: panel p
+/// is the kc x NR block of columns p*NR.., contiguous (P + p*kc*NR, rows NR
+/// apart) and zero-padded past N. The micro-kernel then walks memory
+/// sequentially; reading op(B) in place, its rows N floats apart (4 KiB for
+/// 1024 columns) fall in a few L1 sets and evict each other.
+template <int NR>
+RNNC_INLINE void packPanels(const float *B, int64_t ldb, bool transposed,
+                            float *P, int64_t N, int64_t k0, int64_t kc) {
+  for (int64_t n0 = 0; n0 < N; n0 += NR) {
+    float *dst = P + n0 * kc; // (n0 / NR) * kc * NR
+    const int64_t w = std::min<int64_t>(NR, N - n0);
+    if (!transposed) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float *src = B + (k0 + k) * ldb + n0;
+        if (w == NR) {
+          std::memcpy(dst + k * NR, src, sizeof(float) * NR);
+        } else {
+          for (int64_t j = 0; j < NR; ++j)
+            dst[k * NR + j] = j < w ? src[j] : 0.0f;
+        }
+      }
+    } else if (w == NR) {
+      // NR rows of B read side by side, each sequentially along k.
+      for (int64_t k = 0; k < kc; ++k)
+#pragma GCC unroll 32
+        for (int64_t j = 0; j < NR; ++j)
+          dst[k * NR + j] = B[(n0 + j) * ldb + k0 + k];
+    } else {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t j = 0; j < NR; ++j)
+          dst[k * NR + j] = j < w ? B[(n0 + j) * ldb + k0 + k] : 0.0f;
+    }
+  }
+}
+
+} // namespace rnnc::gemm::kernels
+
+#endif // RNNC_RUNTIME_GEMMKERNELS_H
