@@ -164,7 +164,8 @@ void FunctionLowering::store(DType dtype, llvm::Value *val, llvm::Value *base,
 }
 
 void FunctionLowering::emitLoop(llvm::Value *n, const llvm::Twine &name,
-                                llvm::function_ref<void(llvm::Value *)> body) {
+                                llvm::function_ref<void(llvm::Value *)> body,
+                                unsigned interleave) {
   llvm::BasicBlock *pre = b.GetInsertBlock();
   llvm::BasicBlock *header =
       llvm::BasicBlock::Create(ctx, name + ".header", llvmFn);
@@ -181,7 +182,17 @@ void FunctionLowering::emitLoop(llvm::Value *n, const llvm::Twine &name,
   body(iv);
   llvm::Value *next = b.CreateAdd(iv, i64(1), name + ".next", true, true);
   iv->addIncoming(next, b.GetInsertBlock());
-  b.CreateBr(header);
+  llvm::BranchInst *latch = b.CreateBr(header);
+  if (interleave > 1) {
+    // A self-referential loop ID with the hint (LangRef, "llvm.loop").
+    llvm::Metadata *hint[] = {
+        llvm::MDString::get(ctx, "llvm.loop.interleave.count"),
+        llvm::ConstantAsMetadata::get(b.getInt32(interleave))};
+    llvm::Metadata *ops[] = {nullptr, llvm::MDNode::get(ctx, hint)};
+    llvm::MDNode *id = llvm::MDNode::getDistinct(ctx, ops);
+    id->replaceOperandWith(0, id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, id);
+  }
   b.SetInsertPoint(exit);
 }
 

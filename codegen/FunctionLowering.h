@@ -96,8 +96,11 @@ public:
              llvm::Value *index);
 
   /// for (i = 0; i < n; ++i) body(i); leaves the builder after the loop.
+  /// interleave > 1 asks the loop vectorizer to interleave that many
+  /// vector iterations (independent dependency chains).
   void emitLoop(llvm::Value *n, const llvm::Twine &name,
-                llvm::function_ref<void(llvm::Value *)> body);
+                llvm::function_ref<void(llvm::Value *)> body,
+                unsigned interleave = 0);
   /// if (cond) then(); leaves the builder after the if.
   void emitIf(llvm::Value *cond, llvm::function_ref<void()> then);
   /// A stack slot in the entry block (promoted to SSA by mem2reg); used for
@@ -159,6 +162,11 @@ private:
   llvm::Error lowerCrossEntropy(const ir::Operation &op);
   llvm::Error lowerMse(const ir::Operation &op);
   llvm::Error lowerScan(const ir::Operation &op);
+  /// Packs, before a scan's loop, the weights of its per-step products
+  /// against a captured matrix (runtime/PackedMatMul.cpp); lowerMatMul then
+  /// multiplies against the packed copy.
+  void packScanWeights(const ir::Block &body, const ir::ScanLayout &layout,
+                       llvm::Value *steps);
   /// Checks every length of an i32[B] buffer lies in [0, steps].
   void checkLengths(llvm::Value *lengths, llvm::Value *batch,
                     llvm::Value *steps);
@@ -178,6 +186,12 @@ private:
   /// define() calls, which must not move existing entries (a DenseMap
   /// rehash did, and crashed on a split inside a scan body).
   std::unordered_map<const ir::Value *, Buffer> buffers;
+  /// A matmul whose op(B) a scan packed: the panels and rnnc_pack_b's
+  /// verdict (i32, 0 when packing did not pay and P is unused).
+  struct PackedWeight {
+    llvm::Value *panels, *packed;
+  };
+  std::unordered_map<const ir::Operation *, PackedWeight> packedWeights;
   /// Returned values computed by top-level ops: their result slot.
   llvm::DenseMap<const ir::Value *, unsigned> resultSlot;
   /// Values to be defined in given memory (placeInto).

@@ -15,6 +15,9 @@
 //    into its carry buffer (outputs first, since an output may be a carry's
 //    current value). A carry that receives another carry's current value is
 //    staged through a copy first.
+//  - a per-step product x @ op(W) against a captured W gets W packed once,
+//    before the loop (packScanWeights, runtime/PackedMatMul.cpp), when the
+//    runtime judges that the steps repay the copy;
 //  - with lengths, row b is active while t < len[b]: inactive rows keep their
 //    carry and get zero outputs. Lengths outside [0, T] are a run-time error.
 //
@@ -22,6 +25,42 @@
 #include "codegen/FunctionLowering.h"
 
 namespace rnnc::codegen {
+
+void FunctionLowering::packScanWeights(const ir::Block &body,
+                                       const ir::ScanLayout &l,
+                                       llvm::Value *steps) {
+  const unsigned captureBegin = l.numSeq + l.numCarry;
+  for (const auto &opPtr : body.ops()) {
+    const ir::Operation &op = *opPtr;
+    if (op.kind() != ir::OpKind::MatMul || op.getBool("transpose_a") ||
+        isContractedSum(op))
+      continue;
+    const ir::Value *a = op.operand(0), *w = op.operand(1);
+    // Only a captured weight is the same at every step.
+    if (w->definingOp() || w->ownerBlock() != &body ||
+        w->argIndex() < captureBegin ||
+        w->argIndex() >= captureBegin + l.numCapture)
+      continue;
+    if (w->type().rank() != 2 || a->type().rank() < 2 ||
+        w->type().dtype() != DType::F32 || a->type().dtype() != DType::F32)
+      continue;
+    const bool tb = op.getBool("transpose_b");
+    std::vector<llvm::Value *> ad = dimsOf(a->type()), wd = dimsOf(w->type());
+    llvm::Value *m = product(ad, 0, ad.size() - 1), *k = ad.back();
+    llvm::Value *n = tb ? wd[0] : wd[1];
+    // packedFloats(N, K): N rounded up to 32 columns, times K.
+    llvm::Value *cols = allocB.CreateMul(
+        allocB.CreateUDiv(allocB.CreateAdd(n, allocB.getInt64(31)),
+                          allocB.getInt64(32)),
+        allocB.getInt64(32));
+    llvm::Value *panels =
+        allocate(allocB.CreateMul(cols, k), DType::F32, "packed");
+    llvm::Value *packed =
+        b.CreateCall(runtime(RuntimeFn::PackB), {bufferOf(w).data, panels, m, n,
+                                                 k, b.getInt32(tb), steps});
+    packedWeights[&op] = {panels, packed};
+  }
+}
 
 llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   ir::ScanLayout l = ir::scanLayout(op);
@@ -69,6 +108,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   std::vector<const Buffer *> outs(numOut);
   for (unsigned o = 0; o < numOut; ++o)
     outs[o] = &define(op.result(o));
+  packScanWeights(body, l, steps);
 
   // A next carry that is another carry's current value needs a staging copy.
   std::vector<llvm::Value *> staging(l.numCarry, nullptr);

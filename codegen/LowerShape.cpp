@@ -1,12 +1,14 @@
 //===- codegen/LowerShape.cpp - matmul and the data-movement ops ----------===//
 //
-// matmul calls the runtime GEMM (rnnc_matmul); shape-specialized generated
-// kernels come later. concat, split and slice are memcpys of contiguous
-// chunks: for an axis k, everything before k is an "outer" count and each
-// operand contributes one chunk of dim(k) * (product of the dims after k)
-// elements per outer index. reshape is a view of its operand's buffer (the
-// data is already row-major). transpose is a loop nest over the result that
-// reads the operand with permuted strides.
+// matmul calls the runtime GEMM: rnnc_matmul, or rnnc_matmul_packed for a
+// scan's per-step product whose weight the scan packed before its loop
+// (LowerScan.cpp); shape-specialized generated kernels come later.
+// concat, split and slice are memcpys of contiguous chunks: for an axis k,
+// everything before k is an "outer" count and each operand contributes one
+// chunk of dim(k) * (product of the dims after k) elements per outer index.
+// reshape is a view of its operand's buffer (the data is already row-major).
+// transpose is a loop nest over the result that reads the operand with
+// permuted strides.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/FunctionLowering.h"
@@ -74,6 +76,13 @@ llvm::Error FunctionLowering::lowerMatMul(const ir::Operation &op) {
     // One shared B and row-major A: all leading dims fold into M.
     m = b.CreateMul(batch, m);
     batch = i64(1);
+    auto pw = packedWeights.find(&op);
+    if (pw != packedWeights.end()) {
+      b.CreateCall(runtime(RuntimeFn::MatMulPacked),
+                   {a.data, bm.data, pw->second.panels, pw->second.packed,
+                    out.data, m, n, k, b.getInt32(tb)});
+      return llvm::Error::success();
+    }
   }
   b.CreateCall(runtime(RuntimeFn::MatMul),
                {a.data, bm.data, out.data, batch, m, n, k, b.getInt32(ta),

@@ -25,6 +25,13 @@ llvm::ArrayRef<RuntimeSymbol> runtimeSymbols() {
       {RuntimeFn::ParallelFor, "rnnc_parallel_for", addr(&rnnc_parallel_for),
        "void rnnc_parallel_for(void (*fn)(void *env, int64_t begin, int64_t "
        "end), void *env, int64_t n, int64_t work)"},
+      {RuntimeFn::PackB, "rnnc_pack_b", addr(&rnnc_pack_b),
+       "int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N, "
+       "int64_t K, int32_t transB, int64_t steps)"},
+      {RuntimeFn::MatMulPacked, "rnnc_matmul_packed", addr(&rnnc_matmul_packed),
+       "void rnnc_matmul_packed(const float *A, const float *B, const float "
+       "*P, int32_t packed, float *C, int64_t M, int64_t N, int64_t K, "
+       "int32_t transB)"},
   };
   return table;
 }
@@ -55,6 +62,14 @@ llvm::FunctionCallee declareRuntimeFunction(llvm::Module &module,
     break;
   case RuntimeFn::ParallelFor:
     type = llvm::FunctionType::get(voidTy, {ptr, ptr, i64, i64}, false);
+    break;
+  case RuntimeFn::PackB:
+    type = llvm::FunctionType::get(i32, {ptr, ptr, i64, i64, i64, i32, i64},
+                                   false);
+    break;
+  case RuntimeFn::MatMulPacked:
+    type = llvm::FunctionType::get(
+        voidTy, {ptr, ptr, ptr, i32, ptr, i64, i64, i64, i32}, false);
     break;
   }
   llvm::FunctionCallee callee = module.getOrInsertFunction(sym.name, type);

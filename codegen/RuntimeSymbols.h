@@ -15,7 +15,15 @@
 
 namespace rnnc::codegen {
 
-enum class RuntimeFn { Alloc, ReportError, HasError, MatMul, ParallelFor };
+enum class RuntimeFn {
+  Alloc,
+  ReportError,
+  HasError,
+  MatMul,
+  ParallelFor,
+  PackB,
+  MatMulPacked,
+};
 
 struct RuntimeSymbol {
   RuntimeFn fn;

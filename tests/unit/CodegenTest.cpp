@@ -28,7 +28,11 @@ const std::vector<Bindings> kBatchShapes = {
 const std::vector<Bindings> kSeqShapes = {{{"T", 1}, {"B", 1}, {"V", 11}},
                                           {{"T", 5}, {"B", 3}, {"V", 11}},
                                           {{"T", 7}, {"B", 4}, {"V", 11}},
-                                          {{"T", 2}, {"B", 9}, {"V", 11}}};
+                                          {{"T", 2}, {"B", 9}, {"V", 11}},
+                                          // Enough steps and rows that a
+                                          // scan packs its captured weights
+                                          // (runtime/PackedMatMul.cpp).
+                                          {{"T", 12}, {"B", 5}, {"V", 11}}};
 const Tolerance kSums{1e-4, 1e-5};
 
 TEST(CodegenTest, UnaryOps) {
