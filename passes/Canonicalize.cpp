@@ -29,7 +29,9 @@
 //                     concat of one operand; cast to the same dtype -> x.
 //   shape chains      reshape(reshape(x)) -> reshape(x) when the outer shape
 //                     copies no dims (no 0 entries); transpose(transpose(x))
-//                     -> transpose(x) by the composed perm (or x).
+//                     -> transpose(x) by the composed perm (or x);
+//                     slice(slice(x)) and slice of a split part, along the
+//                     same axis -> one slice of x at the summed start.
 //   scans             the final value of a carry the body passes through
 //                     unchanged is its init; a sequence or capture given
 //                     twice gets one body argument.
@@ -241,7 +243,8 @@ bool isConstantWhere(Value *v, bool (*pred)(const ConstView &)) {
   return c && pred(*c);
 }
 
-//===--- Sums of zero-padded concatenations --------------------------------===//
+//===--- Sums of zero-padded concatenations
+//--------------------------------===//
 
 /// add(concat(.., x, 0, ..), concat(0, .., y, ..)) along one axis, where the
 /// non-zero pieces of the two sides do not overlap, is one concat of those
@@ -426,6 +429,34 @@ bool simplifyInPlace(Operation *op) {
       if (s == 0)
         return false; // copies a dim of the inner result, by position
     op->setOperand(0, inner->operand(0));
+    return true;
+  }
+  if (op->kind() == OpKind::Slice) {
+    // A window of a window along the same axis is a window of the source:
+    // codegen reads a slice in place only when its operand is in memory,
+    // so a slice of a slice is otherwise copied (per step, in a scan).
+    Value *y = op->operand(0);
+    Operation *inner = y->definingOp();
+    if (!inner ||
+        (inner->kind() != OpKind::Slice && inner->kind() != OpKind::Split))
+      return false;
+    const int64_t rank = static_cast<int64_t>(y->type().rank());
+    auto norm = [&](int64_t a) { return a < 0 ? a + rank : a; };
+    const int64_t axis = norm(op->getInt("axis"));
+    if (axis < 0 || axis >= rank || norm(inner->getInt("axis")) != axis)
+      return false;
+    int64_t offset;
+    if (inner->kind() == OpKind::Slice) {
+      offset = inner->getInt("start");
+    } else {
+      // Part r of a split into equal parts starts at r times its size.
+      const Dim &part = y->type().dim(axis);
+      if (!part.isStatic())
+        return false;
+      offset = static_cast<int64_t>(y->resultIndex()) * part.size;
+    }
+    op->setOperand(0, inner->operand(0));
+    op->setAttr("start", offset + op->getInt("start"));
     return true;
   }
   if (op->kind() == OpKind::Transpose) {
