@@ -90,8 +90,9 @@ void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
 
 /// C[M,N] = A[M,K] * op(B), A and C row-major and contiguous, P from
 /// packB(isa, ...) with the same N and K. With a pool, a product of at
-/// least splitFlops (0: any) is split by column panels; the result is
-/// bit-identical for any split, and to rnnc_matmul's Axpy form.
+/// least splitFlops (0: any) is split by rows (at least 8 a part) or else
+/// by column panels; the result is bit-identical for any split, and to
+/// rnnc_matmul's Axpy form.
 void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
                   int64_t N, int64_t K, ThreadPool *pool = nullptr,
                   double splitFlops = kSplitFlops);
