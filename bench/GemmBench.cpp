@@ -26,6 +26,7 @@
 // fixed per shape from a first timing, the same for every kernel).
 //
 //===----------------------------------------------------------------------===//
+#include "runtime/AlignedFloats.h"
 #include "runtime/Gemm.h"
 #include "runtime/KernelABI.h"
 #include "runtime/ThreadPool.h"
@@ -336,7 +337,8 @@ int main(int argc, char **argv) {
              s.transB, s.M * s.K, s.shareB ? 0 : s.K * s.N, s.M * s.N);
     };
   };
-  std::vector<float> packedB;
+  // 64-byte aligned, as the arena gives the generated code its buffers.
+  rnnc::AlignedFloats packedB;
   std::vector<Variant> variants = {
       {"old",
        [](const Shape &s, const float *A, const float *B, float *C) {
@@ -378,7 +380,7 @@ int main(int argc, char **argv) {
     for (float &x : B)
       x = dist(rng);
     const bool packable = !s.transA && s.batch == 1;
-    packedB.assign(packedFloats(s.N, s.K), 0.0f);
+    packedB = rnnc::AlignedFloats(std::max<int64_t>(1, packedFloats(s.N, s.K)));
     double packUs = 0;
     if (packable) {
       std::vector<double> t;
