@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/FunctionLowering.h"
+#include "runtime/Gemm.h"
 
 namespace rnnc::codegen {
 
@@ -48,11 +49,13 @@ void FunctionLowering::packScanWeights(const ir::Block &body,
     std::vector<llvm::Value *> ad = dimsOf(a->type()), wd = dimsOf(w->type());
     llvm::Value *m = product(ad, 0, ad.size() - 1), *k = ad.back();
     llvm::Value *n = tb ? wd[0] : wd[1];
-    // packedFloats(N, K): N rounded up to 32 columns, times K.
+    // gemm::packedFloats(N, K): N rounded up to kPackedColumns, times K.
+    llvm::Value *width = allocB.getInt64(gemm::kPackedColumns);
     llvm::Value *cols = allocB.CreateMul(
-        allocB.CreateUDiv(allocB.CreateAdd(n, allocB.getInt64(31)),
-                          allocB.getInt64(32)),
-        allocB.getInt64(32));
+        allocB.CreateUDiv(
+            allocB.CreateAdd(n, allocB.getInt64(gemm::kPackedColumns - 1)),
+            width),
+        width);
     llvm::Value *panels =
         allocate(allocB.CreateMul(cols, k), DType::F32, "packed");
     llvm::Value *packed =

@@ -162,6 +162,23 @@ axpyTileRows(int rows, const float *a, int64_t sam, int64_t sak, const float *b,
   }
 }
 
+/// axpyTileRows for the last, partial panel: only the first w < NR columns
+/// of C exist, so the tile goes through `tile` (kMaxMR x kMaxNR floats on
+/// the caller's stack), the panel being zero-padded past them.
+template <class Cfg, int R>
+RNNC_INLINE void axpyTailRows(int rows, const float *a, int64_t sam,
+                              int64_t sak, const float *panel, float *c,
+                              int64_t ldc, int64_t w, int64_t kc,
+                              bool accumulate, float *tile) {
+  constexpr int NR = Cfg::NRV * Cfg::L;
+  if (accumulate)
+    for (int r = 0; r < rows; ++r)
+      std::memcpy(tile + r * NR, c + r * ldc, sizeof(float) * w);
+  axpyTileRows<Cfg, R>(rows, a, sam, sak, panel, NR, tile, NR, kc, accumulate);
+  for (int r = 0; r < rows; ++r)
+    std::memcpy(c + r * ldc, tile + r * NR, sizeof(float) * w);
+}
+
 /// Rows k0..k0+kc of op(B) packed panel by panel, GotoBLAS style: panel p
 /// is the kc x NR block of columns p*NR.., contiguous (P + p*kc*NR, rows NR
 /// apart) and zero-padded past N. The micro-kernel then walks memory

@@ -112,16 +112,9 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
         for (int64_t n = n0; n < nEnd; n += NR)
           axpyTileRows<Cfg, MR>(rows, a, sam, sak, panelAt(n), ldp,
                                 C + m * ldc + n, ldc, kc, acc);
-        if (doTail) {
-          float *c = C + m * ldc + nFull;
-          if (acc)
-            for (int r = 0; r < rows; ++r)
-              std::memcpy(tile + r * NR, c + r * ldc, sizeof(float) * nTail);
-          axpyTileRows<Cfg, MR>(rows, a, sam, sak, tailPanel, NR, tile, NR, kc,
-                                acc);
-          for (int r = 0; r < rows; ++r)
-            std::memcpy(c + r * ldc, tile + r * NR, sizeof(float) * nTail);
-        }
+        if (doTail)
+          axpyTailRows<Cfg, MR>(rows, a, sam, sak, tailPanel,
+                                C + m * ldc + nFull, ldc, nTail, kc, acc, tile);
       }
     }
   }

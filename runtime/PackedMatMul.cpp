@@ -76,19 +76,11 @@ RNNC_INLINE void packedPart(const float *A, const float *P, float *C, int64_t M,
         const int rows = static_cast<int>(m1 - m0);
         const float *a = A + m0 * K + k0;
         float *c = C + m0 * N + n;
-        if (w == NR) {
+        if (w == NR)
           axpyTileRows<Cfg, Cfg::PMR>(rows, a, K, 1, panel, NR, c, N, kc, acc);
-          continue;
-        }
-        // The column tail goes through a tile on the stack: the panel is
-        // zero-padded, C is not.
-        if (acc)
-          for (int r = 0; r < rows; ++r)
-            std::memcpy(tile + r * NR, c + r * N, sizeof(float) * w);
-        axpyTileRows<Cfg, Cfg::PMR>(rows, a, K, 1, panel, NR, tile, NR, kc,
-                                    acc);
-        for (int r = 0; r < rows; ++r)
-          std::memcpy(c + r * N, tile + r * NR, sizeof(float) * w);
+        else
+          axpyTailRows<Cfg, Cfg::PMR>(rows, a, K, 1, panel, c, N, w, kc, acc,
+                                      tile);
       }
     }
   }
@@ -208,13 +200,19 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
 
 } // namespace rnnc::gemm
 
+/// The instruction set both C entries use, chosen once: packing and the
+/// product must agree on the panel width.
+static rnnc::gemm::Isa hostIsa() {
+  static const rnnc::gemm::Isa isa = rnnc::gemm::defaultIsa();
+  return isa;
+}
+
 extern "C" int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N,
                                int64_t K, int32_t transB, int64_t steps) {
   using namespace rnnc::gemm;
   if (!packingPays(M, N, K, steps))
     return 0;
-  static const Isa isa = defaultIsa();
-  packB(isa, B, P, N, K, transB != 0);
+  packB(hostIsa(), B, P, N, K, transB != 0);
   return 1;
 }
 
@@ -227,9 +225,8 @@ extern "C" void rnnc_matmul_packed(const float *A, const float *B,
     rnnc_matmul(A, B, C, 1, M, N, K, 0, transB, M * K, 0, M * N);
     return;
   }
-  static const Isa isa = defaultIsa();
   const double split = M <= kFewRows ? kSplitFlopsFewRows : kSplitFlops;
   const bool big = 2.0 * M * N * K >= split;
-  matmulPacked(isa, A, P, C, M, N, K,
+  matmulPacked(hostIsa(), A, P, C, M, N, K,
                big ? &rnnc::ThreadPool::global() : nullptr, split);
 }
