@@ -48,14 +48,25 @@ Case prepare(const ir::Function &fn, int64_t batch) {
   return r;
 }
 
-TEST(PackedArgs, ConcatsOfPackedArgumentsMatchTheInterpreter) {
-  auto module = parseIR(kConcats);
-  ASSERT_TRUE(module);
-  const ir::Function &fn = *module->functions().front();
-  auto compiled = codegen::compile(fn);
-  ASSERT_TRUE(compiled) << compiled.error();
+/// kConcats parsed and JIT-compiled once per test.
+class PackedArgs : public ::testing::Test {
+protected:
+  void SetUp() override {
+    module = parseIR(kConcats);
+    ASSERT_TRUE(module);
+    auto c = codegen::compile(fn());
+    ASSERT_TRUE(c) << c.error();
+    compiled = std::move(*c);
+  }
+  const ir::Function &fn() const { return *module->functions().front(); }
+
+  std::unique_ptr<ir::Module> module;
+  std::unique_ptr<codegen::CompiledFunction> compiled;
+};
+
+TEST_F(PackedArgs, ConcatsOfPackedArgumentsMatchTheInterpreter) {
   for (int64_t batch : {1, 5}) {
-    Case r = prepare(fn, batch);
+    Case r = prepare(fn(), batch);
     ASSERT_FALSE(r.want.empty());
     // Unpacked (each tensor its own allocation), the four weights packed
     // (Wi, Wf and bi, bf adjacent), and only some packed.
@@ -63,7 +74,7 @@ TEST(PackedArgs, ConcatsOfPackedArgumentsMatchTheInterpreter) {
     const codegen::PackedArgs *none = nullptr;
     for (const codegen::PackedArgs *packed :
          std::vector<const codegen::PackedArgs *>{none, &all, &some}) {
-      auto got = (*compiled)->run(r.args, packed);
+      auto got = compiled->run(r.args, packed);
       ASSERT_TRUE(got) << got.error();
       for (size_t k = 0; k < r.want.size(); ++k)
         EXPECT_TRUE(allClose((*got)[k], r.want[k], 1e-5, 1e-6))
@@ -75,22 +86,17 @@ TEST(PackedArgs, ConcatsOfPackedArgumentsMatchTheInterpreter) {
   }
 }
 
-TEST(PackedArgs, AShapeThatDisagreesIsAnError) {
-  auto module = parseIR(kConcats);
-  ASSERT_TRUE(module);
-  const ir::Function &fn = *module->functions().front();
-  auto compiled = codegen::compile(fn);
-  ASSERT_TRUE(compiled) << compiled.error();
-  Case r = prepare(fn, 2);
+TEST_F(PackedArgs, AShapeThatDisagreesIsAnError) {
+  Case r = prepare(fn(), 2);
   codegen::PackedArgs packed(r.args, {0, 1});
   // Argument 1 replaced by a tensor of another size after packing.
   std::vector<Tensor> args = r.args;
   args[0] = Tensor(DType::F32, {4, 3});
   args[1] = Tensor(DType::F32, {2, 3});
-  EXPECT_TRUE((*compiled)->run(args, &packed)); // same sizes: fine
+  EXPECT_TRUE(compiled->run(args, &packed)); // same sizes: fine
   codegen::PackedArgs small(std::vector<Tensor>{Tensor(DType::F32, {1, 3})},
                             {0});
-  auto bad = (*compiled)->run(r.args, &small);
+  auto bad = compiled->run(r.args, &small);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().find("argument 0: the packed copy has 3 elements"),
             std::string::npos)
