@@ -61,6 +61,25 @@ constexpr int kMaxNR = 32;
 constexpr int kMaxMR = 12;
 constexpr int64_t kMaxKC = 256;
 
+/// x in every lane. Not `V{} + x`: adding +0.0 is not an identity in IEEE
+/// arithmetic (-0.0 + 0.0 = +0.0), so GCC keeps the scalar add and then
+/// broadcasts the register, two FP-pipe instructions per row and k beside
+/// the micro-kernel's FMAs; a shuffle of lane 0 folds into one broadcast
+/// load (vbroadcastss mem), which only uses a load port.
+RNNC_INLINE V4 splat(V4, float x) {
+  V4 t{x};
+  return __builtin_shufflevector(t, t, 0, 0, 0, 0);
+}
+RNNC_INLINE V8 splat(V8, float x) {
+  V8 t{x};
+  return __builtin_shufflevector(t, t, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+RNNC_INLINE V16 splat(V16, float x) {
+  V16 t{x};
+  return __builtin_shufflevector(t, t, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                 0, 0, 0);
+}
+
 template <class V> RNNC_INLINE V load(const float *p) {
   V v;
   std::memcpy(&v, p, sizeof(v));
@@ -133,7 +152,7 @@ RNNC_INLINE void axpyTile(const float *a, int64_t sam, int64_t sak,
       bv[j] = load<V>(bk + j * L);
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      V av = V{} + ak[r * sam];
+      const V av = splat(V{}, ak[r * sam]);
 #pragma GCC unroll 4
       for (int j = 0; j < NV; ++j)
         s[r][j] += av * bv[j];
