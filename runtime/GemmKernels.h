@@ -76,8 +76,8 @@ RNNC_INLINE V8 splat(V8, float x) {
 }
 RNNC_INLINE V16 splat(V16, float x) {
   V16 t{x};
-  return __builtin_shufflevector(t, t, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                 0, 0, 0);
+  return __builtin_shufflevector(t, t, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                 0, 0);
 }
 
 template <class V> RNNC_INLINE V load(const float *p) {
