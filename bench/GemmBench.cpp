@@ -315,6 +315,7 @@ int main(int argc, char **argv) {
       {"gemv B=1 half of lstm 256", 1, 1, 512, 256, false, true, false},
       {"fwd B=64   I=512 4H", 1, 64, 2048, 512, false, true, false},
       {"proj 100*64 I=256 4H", 1, 6400, 1024, 256, false, true, false},
+      {"proj 100*64 I=512 4H", 1, 6400, 2048, 512, false, true, false},
       {"bwd dz@W   I=256", 1, 32, 256, 1024, false, false, false},
       {"bwd dz@W   I=64", 1, 32, 64, 1024, false, false, false},
       {"dW dz^T@x  I=256", 1, 1024, 256, 32, true, false, false},

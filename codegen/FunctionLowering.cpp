@@ -351,22 +351,31 @@ llvm::Error FunctionLowering::lowerBlock(const ir::Block &block) {
     for (unsigned g : plan.emitBefore[index++])
       if (llvm::Error err = lowerGroup(plan.groups[g]))
         return err;
-    if (ir::isTerminator(op->kind()))
+    if (ir::isTerminator(op->kind())) {
+      lastPacked.reset();
       return llvm::Error::success();
+    }
     if (plan.fused.count(op.get()))
       continue;
     for (const ir::Value *v : op->operands())
       if (!buffers.count(v) &&
           !(v->definingOp() && isContractedSum(*v->definingOp())))
         return fail(*op, "an operand is not defined before it");
-    llvm::Error err =
-        plan.views.count(op.get()) ? lowerView(*op) : lowerOp(*op);
+    // A view emits no code, so a product before it may still run the loop
+    // after it (lastPacked); any other op may read the product's result.
+    const bool view = plan.views.count(op.get()) != 0;
+    if (!view)
+      lastPacked.reset();
+    llvm::Error err = view ? lowerView(*op) : lowerOp(*op);
     if (err)
       return err;
+    if (!view && op->kind() != ir::OpKind::MatMul)
+      lastPacked.reset(); // a scan's body may have set it
   }
   for (unsigned g : plan.emitBefore[index])
     if (llvm::Error err = lowerGroup(plan.groups[g]))
       return err;
+  lastPacked.reset();
   return llvm::Error::success();
 }
 

@@ -27,6 +27,7 @@
 #include "llvm/IR/IRBuilder.h"
 
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 namespace rnnc::codegen {
@@ -192,6 +193,19 @@ private:
     llvm::Value *panels, *packed;
   };
   std::unordered_map<const ir::Operation *, PackedWeight> packedWeights;
+  /// The packed product lowerMatMul emitted last, while nothing but views
+  /// has been lowered after it: a fused loop that follows it and reads its
+  /// result row by row runs inside the call (rnnc_matmul_packed_rows).
+  struct PendingProduct {
+    llvm::CallInst *call;
+    const ir::Value *result;
+  };
+  std::optional<PendingProduct> lastPacked;
+  /// Whether the loop of `group` over `outType` ([M, ...], outer loop over
+  /// its dim 0 only) reads `c` only through row-aligned views: iteration m
+  /// then needs row m of c and nothing else of it.
+  bool readsRowsOf(const FusionGroup &group, const ir::TensorType &outType,
+                   const ir::Value *c) const;
   /// Returned values computed by top-level ops: their result slot.
   llvm::DenseMap<const ir::Value *, unsigned> resultSlot;
   /// Values to be defined in given memory (placeInto).

@@ -155,7 +155,44 @@ llvm::MDNode *FunctionLowering::aliasScopeOf(llvm::Value *ptr) {
   return aliasScopes[root] = md.createAnonymousAliasScope(aliasDomain);
 }
 
+bool FunctionLowering::readsRowsOf(const FusionGroup &group,
+                                   const ir::TensorType &outType,
+                                   const ir::Value *c) const {
+  const ir::TensorType &ct = c->type();
+  if (outType.rank() != 2 || ct.rank() != 2 || !(ct.dim(0) == outType.dim(0)))
+    return false;
+  std::unordered_set<const ir::Operation *> members(group.ops.begin(),
+                                                    group.ops.end());
+  bool reads = false;
+  for (const ir::Operation *op : group.ops)
+    for (const ir::Value *v : op->operands()) {
+      if (v->definingOp() && members.count(v->definingOp()))
+        continue;
+      // Back through the views (slices, split parts) to what holds memory;
+      // a window of dim 0 would make row m of v another row of c.
+      const ir::Value *root = v;
+      bool windowsRows = false;
+      while (views.count(root)) {
+        const ir::Operation *def = root->definingOp();
+        const ir::Value *x = def->operand(0);
+        windowsRows =
+            windowsRows || normalizedAxis(*def, x->type().rank()) == 0;
+        root = x;
+      }
+      if (root != c)
+        continue;
+      if (windowsRows || v->type().rank() != 2 ||
+          !(v->type().dim(0) == outType.dim(0)))
+        return false;
+      reads = true;
+    }
+  return reads;
+}
+
 llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
+  // A packed product lowered just before this loop, which may run the loop
+  // on its rows; no other loop may (this one could read the product).
+  const std::optional<PendingProduct> before = std::exchange(lastPacked, {});
   const ir::TensorType &outType = group.ops.front()->result(0)->type();
   size_t rank = outType.rank();
   std::vector<llvm::Value *> dims = dimsOf(outType);
@@ -465,6 +502,36 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
   b.restoreIP(ip);
   if (!ok)
     return fail(*group.ops.front(), "is not an elementwise op");
+  // Right after a packed product whose result it reads by rows, with its
+  // outer loop over those rows: the product runs it (on each thread's rows
+  // as soon as they are computed, when it splits by rows).
+  // A store into the product's A must be row m of A for row m of the
+  // result too (same row length), else one thread's loop could overwrite a
+  // row of A that another thread's product still reads.
+  auto rowsOfA = [&] {
+    llvm::Value *a = before->call->getArgOperand(0);
+    llvm::Value *k = before->call->getArgOperand(7);
+    const llvm::Value *aRoot = llvm::getUnderlyingObject(a, 0);
+    auto sameSize = [](llvm::Value *x, llvm::Value *y) {
+      auto *cx = llvm::dyn_cast<llvm::ConstantInt>(x);
+      auto *cy = llvm::dyn_cast<llvm::ConstantInt>(y);
+      return x == y || (cx && cy && cx->getSExtValue() == cy->getSExtValue());
+    };
+    for (llvm::Value *to : here.storeTo)
+      if (to && llvm::getUnderlyingObject(to, 0) == aRoot &&
+          !(to == a && sameSize(k, here.runSize[1])))
+        return false;
+    return true;
+  };
+  if (before && before->call->getParent() == b.GetInsertBlock() &&
+      numRuns == 2 && runs[0].second == 1 &&
+      readsRowsOf(group, outType, before->result) && rowsOfA()) {
+    llvm::SmallVector<llvm::Value *, 12> args(before->call->args());
+    args.append({loopFn, env, work});
+    b.CreateCall(runtime(RuntimeFn::MatMulPackedRows), args);
+    before->call->eraseFromParent();
+    return llvm::Error::success();
+  }
   b.CreateCall(runtime(RuntimeFn::ParallelFor),
                {loopFn, env, outerCount, work});
   return llvm::Error::success();

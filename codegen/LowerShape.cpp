@@ -78,9 +78,11 @@ llvm::Error FunctionLowering::lowerMatMul(const ir::Operation &op) {
     batch = i64(1);
     auto pw = packedWeights.find(&op);
     if (pw != packedWeights.end()) {
-      b.CreateCall(runtime(RuntimeFn::MatMulPacked),
-                   {a.data, bm.data, pw->second.panels, pw->second.packed,
-                    out.data, m, n, k, b.getInt32(tb)});
+      llvm::CallInst *call =
+          b.CreateCall(runtime(RuntimeFn::MatMulPacked),
+                       {a.data, bm.data, pw->second.panels, pw->second.packed,
+                        out.data, m, n, k, b.getInt32(tb)});
+      lastPacked = PendingProduct{call, op.result(0)};
       return llvm::Error::success();
     }
   }

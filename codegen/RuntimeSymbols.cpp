@@ -32,6 +32,12 @@ llvm::ArrayRef<RuntimeSymbol> runtimeSymbols() {
        "void rnnc_matmul_packed(const float *A, const float *B, const float "
        "*P, int32_t packed, float *C, int64_t M, int64_t N, int64_t K, "
        "int32_t transB)"},
+      {RuntimeFn::MatMulPackedRows, "rnnc_matmul_packed_rows",
+       addr(&rnnc_matmul_packed_rows),
+       "void rnnc_matmul_packed_rows(const float *A, const float *B, const "
+       "float *P, int32_t packed, float *C, int64_t M, int64_t N, int64_t K, "
+       "int32_t transB, void (*rows)(void *env, int64_t begin, int64_t end), "
+       "void *env, int64_t work)"},
   };
   return table;
 }
@@ -70,6 +76,11 @@ llvm::FunctionCallee declareRuntimeFunction(llvm::Module &module,
   case RuntimeFn::MatMulPacked:
     type = llvm::FunctionType::get(
         voidTy, {ptr, ptr, ptr, i32, ptr, i64, i64, i64, i32}, false);
+    break;
+  case RuntimeFn::MatMulPackedRows:
+    type = llvm::FunctionType::get(
+        voidTy, {ptr, ptr, ptr, i32, ptr, i64, i64, i64, i32, ptr, ptr, i64},
+        false);
     break;
   }
   llvm::FunctionCallee callee = module.getOrInsertFunction(sym.name, type);

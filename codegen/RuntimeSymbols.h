@@ -23,6 +23,7 @@ enum class RuntimeFn {
   ParallelFor,
   PackB,
   MatMulPacked,
+  MatMulPackedRows,
 };
 
 struct RuntimeSymbol {

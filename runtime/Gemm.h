@@ -93,9 +93,20 @@ void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
 /// least splitFlops (0: any) is split by rows (at least 8 a part) or else
 /// by column panels; the result is bit-identical for any split, and to
 /// rnnc_matmul's Axpy form.
+///
+/// With `then`, then->fn(env, m0, m1) runs on the rows of C as soon as they
+/// are computed: right after its rows on each thread of a split by rows,
+/// else over all rows after the product (split as rnnc_parallel_for would,
+/// by then->work).
+struct RowsThen {
+  void (*fn)(void *env, int64_t begin, int64_t end);
+  void *env;
+  int64_t work;
+};
 void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
                   int64_t N, int64_t K, ThreadPool *pool = nullptr,
-                  double splitFlops = kSplitFlops);
+                  double splitFlops = kSplitFlops,
+                  const RowsThen *then = nullptr);
 
 } // namespace rnnc::gemm
 

@@ -64,6 +64,20 @@ void rnnc_matmul_packed(const float *A, const float *B, const float *P,
                         int32_t packed, float *C, int64_t M, int64_t N,
                         int64_t K, int32_t transB);
 
+/// rnnc_matmul_packed, then rows(env, 0, M): a fused elementwise loop
+/// whose iteration m reads and writes row m only (of C and of its other
+/// operands). When the product is split across threads by rows, each
+/// thread runs `rows` over its own rows of C right after computing them:
+/// one dispatch and one wait per step instead of two, and C stays in the
+/// cache of the core that wrote it. Otherwise as rnnc_parallel_for(rows,
+/// env, M, work) after the product.
+void rnnc_matmul_packed_rows(const float *A, const float *B, const float *P,
+                             int32_t packed, float *C, int64_t M, int64_t N,
+                             int64_t K, int32_t transB,
+                             void (*rows)(void *env, int64_t begin,
+                                          int64_t end),
+                             void *env, int64_t work);
+
 /// fn(env, begin, end) over [0, n) in contiguous parts on the thread pool
 /// when `work` (the loop's estimated cost, in units of about one vector
 /// instruction per element) is large enough to repay waking a thread, else

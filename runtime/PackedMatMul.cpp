@@ -157,11 +157,18 @@ void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
 }
 
 void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
-                  int64_t N, int64_t K, ThreadPool *pool, double splitFlops) {
+                  int64_t N, int64_t K, ThreadPool *pool, double splitFlops,
+                  const RowsThen *then) {
   if (M <= 0 || N <= 0)
     return;
+  // The rows loop after the whole product, on the threads it decides.
+  auto finish = [&] {
+    if (then)
+      rnnc_parallel_for(then->fn, then->env, M, then->work);
+  };
   if (K == 0) {
     std::memset(C, 0, sizeof(float) * M * N);
+    finish();
     return;
   }
   const PackedKernel &k = kernelFor(isa);
@@ -172,6 +179,7 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
     parts = (unsigned)std::clamp<double>(flops / (splitFlops / 2), 1, parts);
   if (parts <= 1 || panels < 2 || flops < splitFlops) {
     k.part(A, P, C, M, N, K, 0, N);
+    finish();
     return;
   }
   // With at least 8 rows a part, by rows (the batch): each thread then
@@ -180,12 +188,15 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
   // pre-activations stay in the core that computes them; W is read whole
   // by each. By columns otherwise: each thread keeps half of W in its L2,
   // but reads the other core's half of A. Interleaved, 2 threads, B = 64:
-  // lstm 256 293 -> 270 us/step, lstm 512 953 -> 898.
+  // lstm 256 293 -> 270 us/step, lstm 512 953 -> 898. The rows loop
+  // `then` runs in the same part, on the rows just computed.
   if (M >= 8 * static_cast<int64_t>(parts)) {
     pool->parallelFor(
         M,
         [&](int64_t m0, int64_t m1) {
           k.part(A + m0 * K, P, C + m0 * N, m1 - m0, N, K, 0, N);
+          if (then)
+            then->fn(then->env, m0, m1);
         },
         parts);
     return;
@@ -196,6 +207,7 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
         k.part(A, P, C, M, N, K, u0 * k.nr, std::min(N, u1 * k.nr));
       },
       parts);
+  finish();
 }
 
 } // namespace rnnc::gemm
@@ -216,17 +228,37 @@ extern "C" int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N,
   return 1;
 }
 
-extern "C" void rnnc_matmul_packed(const float *A, const float *B,
-                                   const float *P, int32_t packed, float *C,
-                                   int64_t M, int64_t N, int64_t K,
-                                   int32_t transB) {
+namespace {
+void packedProduct(const float *A, const float *B, const float *P,
+                   int32_t packed, float *C, int64_t M, int64_t N, int64_t K,
+                   int32_t transB, const rnnc::gemm::RowsThen *then) {
   using namespace rnnc::gemm;
   if (!packed) {
     rnnc_matmul(A, B, C, 1, M, N, K, 0, transB, M * K, 0, M * N);
+    if (then)
+      rnnc_parallel_for(then->fn, then->env, M, then->work);
     return;
   }
   const double split = M <= kFewRows ? kSplitFlopsFewRows : kSplitFlops;
   const bool big = 2.0 * M * N * K >= split;
   matmulPacked(hostIsa(), A, P, C, M, N, K,
-               big ? &rnnc::ThreadPool::global() : nullptr, split);
+               big ? &rnnc::ThreadPool::global() : nullptr, split, then);
+}
+} // namespace
+
+extern "C" void rnnc_matmul_packed(const float *A, const float *B,
+                                   const float *P, int32_t packed, float *C,
+                                   int64_t M, int64_t N, int64_t K,
+                                   int32_t transB) {
+  packedProduct(A, B, P, packed, C, M, N, K, transB, nullptr);
+}
+
+extern "C" void rnnc_matmul_packed_rows(const float *A, const float *B,
+                                        const float *P, int32_t packed,
+                                        float *C, int64_t M, int64_t N,
+                                        int64_t K, int32_t transB,
+                                        void (*rows)(void *, int64_t, int64_t),
+                                        void *env, int64_t work) {
+  const rnnc::gemm::RowsThen then{rows, env, work};
+  packedProduct(A, B, P, packed, C, M, N, K, transB, &then);
 }

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CodegenTestUtil.h"
+#include "GlobalPoolSize.h"
 
 #include "ir/Builder.h"
 
@@ -269,9 +270,12 @@ std::unique_ptr<ir::Function> buildLstm(int64_t in, int64_t hidden,
       {xs}, {h0, c0}, {wih, whh, bias}, len, reverse,
       [](Builder &in, const std::vector<Value *> &x,
          const std::vector<Value *> &carry, const std::vector<Value *> &cap) {
-        Value *gates = in.add(in.add(in.matmul(x[0], cap[0], false, true),
-                                     in.matmul(carry[0], cap[1], false, true)),
-                              cap[2]);
+        // In this order (not as two arguments of one call, which C++
+        // evaluates in any order): the recurrent product comes last, right
+        // before the loop that reads it, as after hoisting.
+        Value *xw = in.matmul(x[0], cap[0], false, true);
+        Value *hw = in.matmul(carry[0], cap[1], false, true);
+        Value *gates = in.add(in.add(xw, hw), cap[2]);
         std::vector<Value *> g = in.split(gates, 1, 4);
         Value *i = in.sigmoid(g[0]), *f = in.sigmoid(g[1]);
         Value *cand = in.tanh(g[2]), *o = in.sigmoid(g[3]);
@@ -289,6 +293,61 @@ TEST(CodegenTest, LstmScanMatchesInterpreter) {
   for (bool reverse : {false, true}) {
     auto fn = buildLstm(/*in=*/7, /*hidden=*/13, reverse);
     checkAgainstInterpreter(*fn, kSeqShapes, kSums, reverse ? 3 : 2);
+  }
+}
+
+TEST(CodegenTest, GateLoopsRunInsideThePackedProduct) {
+  // A loop right after a step's packed product that reads it row by row is
+  // handed to the product (rnnc_matmul_packed_rows), which runs it on each
+  // thread's rows of the batch as soon as they are computed. With 3
+  // threads, B = 24 and 17 split the product by rows (3 and 2 parts, at
+  // least 8 rows each), B = 5 not at all (the loop runs after it); all
+  // against the interpreter. H = 128 makes the step's product (2 * 24 * 512 *
+  // 128 FLOPs) large enough to split at all (kSplitFlops, runtime/Gemm.h).
+  // Weights scaled by 1/sqrt(fan-in), as a trained LSTM's are: randomArg's
+  // U(-3, 3) makes this size chaotic, so that any two summation orders
+  // drift apart past kSums within a few steps.
+  const GlobalPoolSize threads(3);
+  ASSERT_EQ(threads.got(), 3u);
+  const int64_t in = 16, hidden = 128;
+  std::mt19937 rng(5);
+  for (bool reverse : {false, true}) {
+    auto fn = buildLstm(in, hidden, reverse);
+    auto llvmIR = codegen::emitLLVMIR(*fn);
+    ASSERT_TRUE(llvmIR) << llvmIR.error();
+    EXPECT_NE(llvmIR->find("call void @rnnc_matmul_packed_rows("),
+              std::string::npos);
+    auto compiled = codegen::compile(*fn);
+    ASSERT_TRUE(compiled) << compiled.error();
+    for (int64_t B : {24, 17, 5}) {
+      const int64_t T = 9;
+      auto uniform = [&](std::vector<int64_t> shape, float scale) {
+        Tensor t(DType::F32, std::move(shape));
+        std::uniform_real_distribution<float> dist(-scale, scale);
+        for (float &v : t.f32Vec())
+          v = dist(rng);
+        return t;
+      };
+      const float w = 1.0f / std::sqrt(float(hidden));
+      std::vector<Tensor> args = {
+          uniform({T, B, in}, 1.0f),        uniform({B, hidden}, 1.0f),
+          uniform({B, hidden}, 1.0f),       uniform({4 * hidden, in}, w),
+          uniform({4 * hidden, hidden}, w), uniform({4 * hidden}, w)};
+      Tensor len(DType::I32, {B});
+      std::uniform_int_distribution<int32_t> steps(0, T);
+      for (int32_t &v : len.i32Vec())
+        v = steps(rng);
+      len.i32Vec()[0] = T;
+      args.push_back(std::move(len));
+      auto want = ir::interpret(*fn, args);
+      ASSERT_TRUE(want) << want.error();
+      auto got = (*compiled)->run(args);
+      ASSERT_TRUE(got) << got.error();
+      ASSERT_EQ(got->size(), want->size());
+      for (size_t r = 0; r < want->size(); ++r)
+        EXPECT_TRUE(allClose((*got)[r], (*want)[r], kSums.rtol, kSums.atol))
+            << "B=" << B << (reverse ? " reverse" : "") << ", result " << r;
+    }
   }
 }
 

@@ -19,6 +19,7 @@
 // backward step (sink-accumulators).
 //
 //===----------------------------------------------------------------------===//
+#include "GlobalPoolSize.h"
 #include "ModelTestUtil.h"
 
 #include "ir/Block.h"
@@ -88,6 +89,16 @@ std::vector<Case> cases() {
        {{"T", 8}, {"S", 8}, {"B", 2}},
        5,
        {4, 3}},
+      // Big enough that the per-step products split across threads by
+      // batch rows (the test runs with 3) and run the gate loops on their
+      // rows (rnnc_matmul_packed_rows), forward and backward.
+      {"charlm.rnn, B = 24",
+       readExample("charlm.rnn"),
+       {{"V", 11}, {"H", 128}, {"E", 8}},
+       {{"T", 9}, {"B", 24}},
+       11,
+       {9, 4, 1, 8, 9, 2, 7, 5, 9, 3, 6, 9,
+        1, 8, 2, 9, 4, 9, 5, 7, 9, 6, 3, 9}},
       {"gru", oneLayer("gru"), {}, {{"T", 8}, {"B", 3}}, 1, {6, 2, 4}},
       {"rnn", oneLayer("rnn"), {}, {{"T", 8}, {"B", 3}}, 1, {6, 2, 4}},
   };
@@ -116,6 +127,8 @@ ScanMatmuls countScanMatmuls(ir::Function &fn) {
 }
 
 TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
+  const GlobalPoolSize threads(3);
+  ASSERT_EQ(threads.got(), 3u);
   for (const Case &c : cases()) {
     SCOPED_TRACE(c.name);
     auto plain = lowerSource(c.name, c.source, c.sizes);
