@@ -278,6 +278,10 @@ TEST(MatMulTest, PackedRowTilesAndKBlocks) {
       checkAll({1, M, 47, K, false, (seed & 1) != 0}, seed++);
   checkAll({1, 64, 1024, 256, false, true}, seed++);
   checkAll({1, 64, 256, 1024, false, false}, seed++);
+  // Tall products in row blocks of 96 (from K = 128), and one below.
+  checkAll({1, 250, 47, 300, false, true}, seed++);
+  checkAll({1, 193, 40, 513, false, false}, seed++);
+  checkAll({1, 250, 47, 100, false, true}, seed++);
 }
 
 TEST(MatMulTest, BatchedStridesAndSharedB) {
