@@ -361,15 +361,17 @@ llvm::Error FunctionLowering::lowerBlock(const ir::Block &block) {
       if (!buffers.count(v) &&
           !(v->definingOp() && isContractedSum(*v->definingOp())))
         return fail(*op, "an operand is not defined before it");
-    // A view emits no code, so a product before it may still run the loop
-    // after it (lastPacked); any other op may read the product's result.
+    // A view emits no code and a constant reads no buffer, so a product
+    // before them may still run the loop after them (lastPacked); any other
+    // op may read the product's result.
     const bool view = plan.views.count(op.get()) != 0;
-    if (!view)
+    const bool keeps = view || op->kind() == ir::OpKind::Constant;
+    if (!keeps)
       lastPacked.reset();
     llvm::Error err = view ? lowerView(*op) : lowerOp(*op);
     if (err)
       return err;
-    if (!view && op->kind() != ir::OpKind::MatMul)
+    if (!keeps && op->kind() != ir::OpKind::MatMul)
       lastPacked.reset(); // a scan's body may have set it
   }
   for (unsigned g : plan.emitBefore[index])

@@ -523,9 +523,12 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
         return false;
     return true;
   };
-  if (before && before->call->getParent() == b.GetInsertBlock() &&
-      numRuns == 2 && runs[0].second == 1 &&
-      readsRowsOf(group, outType, before->result) && rowsOfA()) {
+  // (Only views and constants were lowered since the call, which read no
+  // buffer: a scalar constant's fill loop may stand between them, in blocks
+  // the call's block dominates.)
+  if (before && before->call->getFunction() == llvmFn && numRuns == 2 &&
+      runs[0].second == 1 && readsRowsOf(group, outType, before->result) &&
+      rowsOfA()) {
     llvm::SmallVector<llvm::Value *, 12> args(before->call->args());
     args.append({loopFn, env, work});
     b.CreateCall(runtime(RuntimeFn::MatMulPackedRows), args);

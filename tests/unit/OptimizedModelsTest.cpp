@@ -100,6 +100,15 @@ std::vector<Case> cases() {
        {9, 4, 1, 8, 9, 2, 7, 5, 9, 3, 6, 9,
         1, 8, 2, 9, 4, 9, 5, 7, 9, 6, 3, 9}},
       {"gru", oneLayer("gru"), {}, {{"T", 8}, {"B", 3}}, 1, {6, 2, 4}},
+      // The GRU's gate loop, after a scalar constant's fill (1 - z), also
+      // runs inside its product's row split.
+      {"gru, B = 24",
+       oneLayer("gru"),
+       {{"H", 128}},
+       {{"T", 9}, {"B", 24}},
+       1,
+       {9, 4, 1, 8, 9, 2, 7, 5, 9, 3, 6, 9,
+        1, 8, 2, 9, 4, 9, 5, 7, 9, 6, 3, 9}},
       {"rnn", oneLayer("rnn"), {}, {{"T", 8}, {"B", 3}}, 1, {6, 2, 4}},
   };
 }
