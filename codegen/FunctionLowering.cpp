@@ -368,11 +368,11 @@ llvm::Error FunctionLowering::lowerBlock(const ir::Block &block) {
     const bool keeps = view || op->kind() == ir::OpKind::Constant;
     if (!keeps)
       lastPacked.reset();
+    // (A scan's body, lowered by lowerOp, leaves lastPacked clear: every
+    // lowerBlock does on its way out.)
     llvm::Error err = view ? lowerView(*op) : lowerOp(*op);
     if (err)
       return err;
-    if (!keeps && op->kind() != ir::OpKind::MatMul)
-      lastPacked.reset(); // a scan's body may have set it
   }
   for (unsigned g : plan.emitBefore[index])
     if (llvm::Error err = lowerGroup(plan.groups[g]))

@@ -148,6 +148,18 @@ const PackedKernel &kernelFor(Isa isa) {
   return generic;
 }
 
+/// Columns [n0, n1) of C over all M rows, in row blocks of at most
+/// kBlockRows from K = kBlockMinK.
+void partInBlocks(const PackedKernel &k, const float *A, const float *P,
+                  float *C, int64_t M, int64_t N, int64_t K, int64_t n0,
+                  int64_t n1) {
+  const int64_t blocks = K < kBlockMinK ? 1 : (M + kBlockRows - 1) / kBlockRows;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const int64_t m0 = b * M / blocks, m1 = (b + 1) * M / blocks;
+    k.part(A + m0 * K, P, C + m0 * N, m1 - m0, N, K, n0, n1);
+  }
+}
+
 } // namespace
 
 bool packingPays(int64_t M, int64_t N, int64_t K, int64_t steps) {
@@ -182,28 +194,14 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
     finish();
     return;
   }
-  const PackedKernel &kernel = kernelFor(isa);
-  // The kernel's part, over row blocks of at most kBlockRows.
-  struct {
-    const PackedKernel &k;
-    int64_t nr;
-    void part(const float *A, const float *P, float *C, int64_t M, int64_t N,
-              int64_t K, int64_t n0, int64_t n1) const {
-      const int64_t blocks =
-          K < kBlockMinK ? 1 : (M + kBlockRows - 1) / kBlockRows;
-      for (int64_t b = 0; b < blocks; ++b) {
-        const int64_t m0 = b * M / blocks, m1 = (b + 1) * M / blocks;
-        k.part(A + m0 * K, P, C + m0 * N, m1 - m0, N, K, n0, n1);
-      }
-    }
-  } k{kernel, kernel.nr};
+  const PackedKernel &k = kernelFor(isa);
   const double flops = 2.0 * M * N * K;
   const int64_t panels = (N + k.nr - 1) / k.nr;
   unsigned parts = pool ? pool->threadCount() : 1;
   if (parts > 1 && splitFlops > 0)
     parts = (unsigned)std::clamp<double>(flops / (splitFlops / 2), 1, parts);
   if (parts <= 1 || panels < 2 || flops < splitFlops) {
-    k.part(A, P, C, M, N, K, 0, N);
+    partInBlocks(k, A, P, C, M, N, K, 0, N);
     finish();
     return;
   }
@@ -219,7 +217,7 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
     pool->parallelFor(
         M,
         [&](int64_t m0, int64_t m1) {
-          k.part(A + m0 * K, P, C + m0 * N, m1 - m0, N, K, 0, N);
+          partInBlocks(k, A + m0 * K, P, C + m0 * N, m1 - m0, N, K, 0, N);
           if (then)
             then->fn(then->env, m0, m1);
         },
@@ -229,7 +227,7 @@ void matmulPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
   pool->parallelFor(
       panels,
       [&](int64_t u0, int64_t u1) {
-        k.part(A, P, C, M, N, K, u0 * k.nr, std::min(N, u1 * k.nr));
+        partInBlocks(k, A, P, C, M, N, K, u0 * k.nr, std::min(N, u1 * k.nr));
       },
       parts);
   finish();
