@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CodegenTestUtil.h"
+#include "GlobalPoolSize.h"
 
 #include "codegen/FusionPlan.h"
 #include "ir/Builder.h"
@@ -302,9 +303,8 @@ void mark(void *env, int64_t begin, int64_t end) {
 }
 
 TEST(Fusion, ParallelForCoversTheRangeOnce) {
-  rnnc::ThreadPool &pool = rnnc::ThreadPool::global();
-  unsigned before = pool.threadCount();
-  ASSERT_EQ(pool.resize(2), 2u);
+  const GlobalPoolSize threads(2);
+  ASSERT_EQ(threads.got(), 2u);
   for (int64_t n : {1, 2, 7, 1000}) {
     for (int64_t work : {int64_t(10), int64_t(1) << 30}) {
       Seen seen(n);
@@ -316,7 +316,6 @@ TEST(Fusion, ParallelForCoversTheRangeOnce) {
           << "n=" << n << " work=" << work;
     }
   }
-  pool.resize(before);
 }
 
 TEST(Fusion, LargeGroupsGiveTheSameBitsOnOneAndTwoThreads) {

@@ -9,6 +9,7 @@
 // product computed beforehand without a row loop, and counts the visits.
 //
 //===----------------------------------------------------------------------===//
+#include "GlobalPoolSize.h"
 #include "runtime/Gemm.h"
 #include "runtime/KernelABI.h"
 #include "runtime/ThreadPool.h"
@@ -115,9 +116,8 @@ TEST(PackedRowsThenTest, EveryRowOnceAfterItsProduct) {
 /// The C entry through the global pool, packed and not (the second is what
 /// runs when rnnc_pack_b found packing not worth it).
 TEST(PackedRowsThenTest, CEntryPackedAndNot) {
-  rnnc::ThreadPool &global = rnnc::ThreadPool::global();
-  const unsigned before = global.threadCount();
-  ASSERT_EQ(global.resize(3), 3u);
+  const rnnc::test::GlobalPoolSize threads(3);
+  ASSERT_EQ(threads.got(), 3u);
   const Problem p = makeProblem(64, 1024, 256, true, 99);
   // Unpacked, the product is rnnc_matmul's, which may sum in another order.
   std::vector<float> viaMatmul(p.M * p.N);
@@ -131,7 +131,6 @@ TEST(PackedRowsThenTest, CEntryPackedAndNot) {
                             /*work=*/p.M * p.N * 100);
     expectEachRowOnceAndFinal(w, packed ? "packed" : "not packed");
   }
-  global.resize(before);
 }
 
 } // namespace
