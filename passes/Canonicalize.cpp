@@ -243,8 +243,7 @@ bool isConstantWhere(Value *v, bool (*pred)(const ConstView &)) {
   return c && pred(*c);
 }
 
-//===--- Sums of zero-padded concatenations
-//--------------------------------===//
+//===--- Sums of zero-padded concatenations -------------------------===//
 
 /// add(concat(.., x, 0, ..), concat(0, .., y, ..)) along one axis, where the
 /// non-zero pieces of the two sides do not overlap, is one concat of those

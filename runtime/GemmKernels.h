@@ -1,5 +1,4 @@
-//===- runtime/GemmKernels.h - Micro-kernels shared by the GEMMs -*- C++
-//-*-===//
+//===- runtime/GemmKernels.h - Micro-kernels of the GEMMs -*- C++ -*-===//
 //
 // The register-blocked pieces both GEMM drivers are built from: the general
 // rnnc_matmul (runtime/MatMul.cpp) and the pre-packed product a scan uses
@@ -126,8 +125,7 @@ template <class Cfg> RNNC_INLINE float hsum(typename Cfg::V v) {
   return s;
 }
 
-//===-- Axpy form
-//----------------------------------------------------------===//
+//===-- Axpy form ---------------------------------------------------------===//
 
 /// C[R, NR] (=|+=) A'[R, kc] * B'[kc, NR], A'(r,k) = a[r*sam + k*sak],
 /// B'(k,j) = b[k*ldb + j], C(r,j) = c[r*ldc + j].

@@ -120,8 +120,7 @@ RNNC_INLINE void axpyForm(const float *A, int64_t sam, int64_t sak,
   }
 }
 
-//===-- Dot form
-//-----------------------------------------------------------===//
+//===-- Dot form ----------------------------------------------------------===//
 
 /// C[R,S] = A[R,K] * B[S,K]^T, rows lda / ldb apart, C rows ldc apart.
 template <class Cfg, int R, int S>
@@ -217,8 +216,7 @@ RNNC_INLINE void dotForm(const float *A, const float *B, float *C, int64_t M,
   }
 }
 
-//===-- Driver
-//-------------------------------------------------------------===//
+//===-- Driver ------------------------------------------------------------===//
 
 struct Call {
   const float *A, *B;

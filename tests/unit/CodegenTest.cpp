@@ -189,8 +189,7 @@ func @losses(%logits: f32[T,B,11], %tgt: i32[T,B], %len: i32[B], %pred: f32[T,B,
           kSeqShapes, kSums);
 }
 
-//===--- Scans
-//-------------------------------------------------------------===//
+//===--- Scans ------------------------------------------------------------===//
 
 const char *kElman = R"(
 func @elman(%xs: f32[T,B,7], %h0: f32[B,13], %W: f32[13,7], %U: f32[13,13], %bias: f32[13], %len: i32[B]) -> (f32[T,B,13], f32[B,13], f32[T,B,13], f32[B,13], f32[T,B,13], f32[B,13]) {
@@ -351,8 +350,7 @@ TEST(CodegenTest, GateLoopsRunInsideThePackedProduct) {
   }
 }
 
-//===--- Errors
-//-------------------------------------------------------------===//
+//===--- Errors -----------------------------------------------------------===//
 
 TEST(CodegenTest, RunTimeErrorsAreReturned) {
   auto module = parseIR(R"(

@@ -1,5 +1,4 @@
-//===- tests/unit/GlobalPoolSize.h - Resize the global pool for a scope -*- C++
-//-*-===//
+//===- tests/unit/GlobalPoolSize.h - The global pool's size -*- C++ -*-===//
 //
 // Tests that need the kernels to split across a known number of threads
 // resize ThreadPool::global() for their duration; the destructor restores
