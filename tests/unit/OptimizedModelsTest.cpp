@@ -51,6 +51,10 @@ std::string oneLayer(const std::string &cell) {
          "}\n";
 }
 
+/// Lengths for the B = 24, T = 9 cases: full rows and shorter ones.
+const std::vector<int32_t> kLengths24 = {9, 4, 1, 8, 9, 2, 7, 5, 9, 3, 6, 9,
+                                         1, 8, 2, 9, 4, 9, 5, 7, 9, 6, 3, 9};
+
 std::vector<Case> cases() {
   return {
       {"charlm.rnn",
@@ -97,8 +101,7 @@ std::vector<Case> cases() {
        {{"V", 11}, {"H", 128}, {"E", 8}},
        {{"T", 9}, {"B", 24}},
        11,
-       {9, 4, 1, 8, 9, 2, 7, 5, 9, 3, 6, 9,
-        1, 8, 2, 9, 4, 9, 5, 7, 9, 6, 3, 9}},
+       kLengths24},
       {"gru", oneLayer("gru"), {}, {{"T", 8}, {"B", 3}}, 1, {6, 2, 4}},
       // The GRU's gate loop, after a scalar constant's fill (1 - z), also
       // runs inside its product's row split.
@@ -107,8 +110,7 @@ std::vector<Case> cases() {
        {{"H", 128}},
        {{"T", 9}, {"B", 24}},
        1,
-       {9, 4, 1, 8, 9, 2, 7, 5, 9, 3, 6, 9,
-        1, 8, 2, 9, 4, 9, 5, 7, 9, 6, 3, 9}},
+       kLengths24},
       {"rnn", oneLayer("rnn"), {}, {{"T", 8}, {"B", 3}}, 1, {6, 2, 4}},
   };
 }
