@@ -79,10 +79,6 @@ constexpr int64_t packedFloats(int64_t N, int64_t K) {
   return (N + kPackedColumns - 1) / kPackedColumns * kPackedColumns * K;
 }
 
-/// Whether packing op(B) once pays for itself over `steps` products of M
-/// rows each (rnnc_pack_b's decision). Measured with bench/GemmBench.cpp.
-bool packingPays(int64_t M, int64_t N, int64_t K, int64_t steps);
-
 /// P = op(B) [K,N] in `isa`'s panel layout; B is [N,K] when transB, else
 /// [K,N], row-major. P holds packedFloats(N, K) floats.
 void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
@@ -98,6 +94,32 @@ void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
 /// are computed: right after its rows on each thread of a split by rows,
 /// else over all rows after the product (split as rnnc_parallel_for would,
 /// by then->work).
+/// The one-row product (runtime/PackedGemv.cpp): op(B) packed once by
+/// packGemv into panels of 8 vectors of columns, each [K, width]
+/// contiguous, then C = A * op(B) row by row, each row a single stream over
+/// every panel. For a scan at batch 1, where the step is a matrix-vector
+/// product bound by reading W. P holds packedFloats(N, K) floats; the
+/// result equals the Axpy form's bit for bit. With a pool, a product of at
+/// least splitFlops per row (0: any) is split by panels, and packGemv with
+/// the same arguments splits the packing the same way, so that each thread
+/// packs the panels it reads.
+void packGemv(Isa isa, const float *B, float *P, int64_t N, int64_t K,
+              bool transB, ThreadPool *pool = nullptr,
+              double splitFlops = kSplitFlopsFewRows);
+void gemvPacked(Isa isa, const float *A, const float *P, float *C, int64_t M,
+                int64_t N, int64_t K, ThreadPool *pool = nullptr,
+                double splitFlops = kSplitFlopsFewRows);
+
+/// rnnc_pack_b's results: not packed, packB's panels, packGemv's panels.
+enum PackedLayout : int32_t {
+  kNotPacked = 0,
+  kPackedPanels = 1,
+  kPackedGemv = 2
+};
+
+/// The layout rnnc_pack_b packs op(B) in for `steps` products of M rows.
+PackedLayout packedLayoutFor(int64_t M, int64_t N, int64_t K, int64_t steps);
+
 struct RowsThen {
   void (*fn)(void *env, int64_t begin, int64_t end);
   void *env;

@@ -196,6 +196,59 @@ RNNC_INLINE void axpyTailRows(int rows, const float *a, int64_t sam,
     std::memcpy(c + r * ldc, tile + r * NR, sizeof(float) * w);
 }
 
+/// The 8 x 8 block at src (rows lds apart) transposed into dst (rows ldd
+/// apart), in registers: unpack pairs of rows, then pairs of pairs, then
+/// swap the 128-bit halves (24 shuffles for 64 floats, where element-wise
+/// copies make 64 strided loads).
+RNNC_INLINE void transpose8(const float *src, int64_t lds, float *dst,
+                            int64_t ldd) {
+  V8 r[8], t[8], u[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i)
+    r[i] = load<V8>(src + i * lds);
+#pragma GCC unroll 4
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] =
+        __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  // u[q] for q = 4h + c holds columns c and c + 4 of rows 4h .. 4h + 3.
+#pragma GCC unroll 2
+  for (int h = 0; h < 8; h += 4) {
+    u[h] = __builtin_shufflevector(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 1] =
+        __builtin_shufflevector(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[h + 2] =
+        __builtin_shufflevector(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 3] =
+        __builtin_shufflevector(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    store(dst + c * ldd,
+          __builtin_shufflevector(u[c], u[c + 4], 0, 1, 2, 3, 8, 9, 10, 11));
+    store(dst + (c + 4) * ldd,
+          __builtin_shufflevector(u[c], u[c + 4], 4, 5, 6, 7, 12, 13, 14, 15));
+  }
+}
+
+/// dst[k * ldd + j] = src[j * lds + k] for j < J, k < Kc: 8 x 8 blocks in
+/// registers, the edges element by element.
+RNNC_INLINE void transposeInto(const float *src, int64_t lds, float *dst,
+                               int64_t ldd, int64_t J, int64_t Kc) {
+  const int64_t J8 = J / 8 * 8, K8 = Kc / 8 * 8;
+  for (int64_t k = 0; k < K8; k += 8)
+    for (int64_t j = 0; j < J8; j += 8)
+      transpose8(src + j * lds + k, lds, dst + k * ldd + j, ldd);
+  for (int64_t k = 0; k < Kc; ++k) {
+    for (int64_t j = J8; j < J; ++j)
+      dst[k * ldd + j] = src[j * lds + k];
+    if (k >= K8)
+      for (int64_t j = 0; j < J8; ++j)
+        dst[k * ldd + j] = src[j * lds + k];
+  }
+}
+
 /// Rows k0..k0+kc of op(B) packed panel by panel, GotoBLAS style: panel p
 /// is the kc x NR block of columns p*NR.., contiguous (P + p*kc*NR, rows NR
 /// apart) and zero-padded past N. The micro-kernel then walks memory
@@ -217,16 +270,11 @@ RNNC_INLINE void packPanels(const float *B, int64_t ldb, bool transposed,
             dst[k * NR + j] = j < w ? src[j] : 0.0f;
         }
       }
-    } else if (w == NR) {
-      // NR rows of B read side by side, each sequentially along k.
-      for (int64_t k = 0; k < kc; ++k)
-#pragma GCC unroll 32
-        for (int64_t j = 0; j < NR; ++j)
-          dst[k * NR + j] = B[(n0 + j) * ldb + k0 + k];
     } else {
-      for (int64_t k = 0; k < kc; ++k)
-        for (int64_t j = 0; j < NR; ++j)
-          dst[k * NR + j] = j < w ? B[(n0 + j) * ldb + k0 + k] : 0.0f;
+      transposeInto(B + n0 * ldb + k0, ldb, dst, NR, w, kc);
+      if (w < NR)
+        for (int64_t k = 0; k < kc; ++k)
+          std::fill(dst + k * NR + w, dst + (k + 1) * NR, 0.0f);
     }
   }
 }

@@ -52,9 +52,11 @@ void rnnc_matmul(const float *A, const float *B, float *C, int64_t batch,
                  int64_t strideC);
 
 /// Packs op(B) (see rnnc_matmul) for the `steps` products of M rows a scan
-/// is about to make against it, if packing pays for itself; returns 1 when
-/// it packed. P holds at least (N rounded up to 32) * K floats. Generated
-/// code calls it before the loop over time, for a weight the scan captures.
+/// is about to make against it, if packing pays for itself; returns 0 when
+/// it did not pack, else the layout it chose (1: panels for several rows,
+/// 2: panels for one row), which the products take as `packed`. P holds at
+/// least (N rounded up to 32) * K floats. Generated code calls it before
+/// the loop over time, for a weight the scan captures.
 int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N, int64_t K,
                     int32_t transB, int64_t steps);
 

@@ -162,15 +162,17 @@ void partInBlocks(const PackedKernel &k, const float *A, const float *P,
 
 } // namespace
 
-bool packingPays(int64_t M, int64_t N, int64_t K, int64_t steps) {
+PackedLayout packedLayoutFor(int64_t M, int64_t N, int64_t K, int64_t steps) {
   // Packing costs about one pass over W (~0.3 ns a float: 75 us for the
   // 1024 x 256 gate weights of an LSTM 256). From 2 rows the packed product
   // runs at 1.5-2x the Dot form rnnc_matmul uses for few rows, and at B >= 8
   // it beats the Swapped form too, so a handful of steps repays the copy.
-  // One row gains too little over the Dot form once the GEMV is split
-  // across threads (~15% on half of W) to repay it over a typical T.
+  // One row gets its own layout (runtime/PackedGemv.cpp): this one has too
+  // few accumulators for a single row.
   (void)N, (void)K;
-  return M >= 2 && steps >= 8;
+  if (steps < 8 || M < 1)
+    return kNotPacked;
+  return M == 1 ? kPackedGemv : kPackedPanels;
 }
 
 void packB(Isa isa, const float *B, float *P, int64_t N, int64_t K,
@@ -245,10 +247,17 @@ static rnnc::gemm::Isa hostIsa() {
 extern "C" int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N,
                                int64_t K, int32_t transB, int64_t steps) {
   using namespace rnnc::gemm;
-  if (!packingPays(M, N, K, steps))
-    return 0;
-  packB(hostIsa(), B, P, N, K, transB != 0);
-  return 1;
+  const PackedLayout layout = packedLayoutFor(M, N, K, steps);
+  if (layout == kPackedGemv) {
+    // Split as the products will be (M = 1 <= kFewRows), so that each
+    // thread packs the panels it is going to read.
+    const bool big = 2.0 * N * K >= kSplitFlopsFewRows;
+    packGemv(hostIsa(), B, P, N, K, transB != 0,
+             big ? &rnnc::ThreadPool::global() : nullptr, kSplitFlopsFewRows);
+  } else if (layout == kPackedPanels) {
+    packB(hostIsa(), B, P, N, K, transB != 0);
+  }
+  return layout;
 }
 
 namespace {
@@ -256,7 +265,15 @@ void packedProduct(const float *A, const float *B, const float *P,
                    int32_t packed, float *C, int64_t M, int64_t N, int64_t K,
                    int32_t transB, const rnnc::gemm::RowsThen *then) {
   using namespace rnnc::gemm;
-  if (!packed) {
+  if (packed == kPackedGemv) {
+    const bool big = 2.0 * N * K >= kSplitFlopsFewRows;
+    gemvPacked(hostIsa(), A, P, C, M, N, K,
+               big ? &rnnc::ThreadPool::global() : nullptr, kSplitFlopsFewRows);
+    if (then)
+      rnnc_parallel_for(then->fn, then->env, M, then->work);
+    return;
+  }
+  if (packed != kPackedPanels) {
     rnnc_matmul(A, B, C, 1, M, N, K, 0, transB, M * K, 0, M * N);
     if (then)
       rnnc_parallel_for(then->fn, then->env, M, then->work);

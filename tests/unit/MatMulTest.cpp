@@ -13,9 +13,9 @@
 // the product rounding and the final store), which is the bound itself, not
 // a loose multiple of it.
 //
-// The pre-packed product (packB + matmulPacked) is checked the same way on
-// every single product without transA, and against the Axpy form bit for
-// bit.
+// The pre-packed products (packB + matmulPacked, packGemv + gemvPacked)
+// are checked the same way on every single product without transA, and
+// against the Axpy form bit for bit.
 //
 // Threads: every ISA x form is also run split across pools of 2, 3 and 5
 // threads with the size threshold off (every shape splits, down to one
@@ -134,12 +134,49 @@ void checkPacked(const Shape &s, const std::vector<float> &A,
           << " threads differ from one";
     }
   }
+  // The one-row layout (runtime/PackedGemv.cpp), for any M: the same
+  // checks, and the packing split across threads must give the same panels.
+  for (Isa isa : {Isa::Generic, Isa::Avx2, Isa::Avx512}) {
+    if (!isaSupported(isa))
+      continue;
+    const std::string what = std::string(isaName(isa)) + "/gemv";
+    std::vector<float> P(packed + tail, sentinel);
+    packGemv(isa, B.data(), P.data(), s.N, s.K, s.transB);
+    for (int64_t i = packed; i < packed + tail; ++i)
+      if (P[i] != sentinel) {
+        ADD_FAILURE() << what << " " << describe(s)
+                      << ": packGemv wrote past packedFloats";
+        break;
+      }
+    std::vector<float> C(sizeC, sentinel);
+    gemvPacked(isa, A.data(), P.data(), C.data(), s.M, s.N, s.K);
+    verify(C, what);
+    std::vector<float> axpy(sizeC, sentinel);
+    matmul(isa, Form::Axpy, A.data(), B.data(), axpy.data(), 1, s.M, s.N, s.K,
+           false, s.transB, s.M * s.K, 0, s.M * s.N);
+    EXPECT_EQ(std::memcmp(C.data(), axpy.data(), sizeof(float) * sizeC), 0)
+        << what << " " << describe(s) << ": differs from the Axpy form";
+    for (const auto &pool : pools()) {
+      std::vector<float> Pt(packed + tail, sentinel);
+      packGemv(isa, B.data(), Pt.data(), s.N, s.K, s.transB, pool.get(),
+               /*splitFlops=*/0);
+      EXPECT_EQ(std::memcmp(P.data(), Pt.data(), sizeof(float) * P.size()), 0)
+          << what << " " << describe(s) << ": packing on "
+          << pool->threadCount() << " threads differs from one";
+      std::vector<float> Ct(sizeC, sentinel);
+      gemvPacked(isa, A.data(), P.data(), Ct.data(), s.M, s.N, s.K, pool.get(),
+                 /*splitFlops=*/0);
+      EXPECT_EQ(std::memcmp(C.data(), Ct.data(), sizeof(float) * sizeC), 0)
+          << what << " " << describe(s) << ": " << pool->threadCount()
+          << " threads differ from one";
+    }
+  }
   // The C ABI: rnnc_pack_b decides; either way the product is right.
   for (int64_t steps : {1, 100}) {
     std::vector<float> P(packed + tail, sentinel), C(sizeC, sentinel);
     int32_t did =
         rnnc_pack_b(B.data(), P.data(), s.M, s.N, s.K, s.transB, steps);
-    EXPECT_EQ(did != 0, packingPays(s.M, s.N, s.K, steps)) << describe(s);
+    EXPECT_EQ(did, packedLayoutFor(s.M, s.N, s.K, steps)) << describe(s);
     rnnc_matmul_packed(A.data(), B.data(), P.data(), did, C.data(), s.M, s.N,
                        s.K, s.transB);
     verify(C, "rnnc_matmul_packed steps=" + std::to_string(steps));
@@ -282,6 +319,21 @@ TEST(MatMulTest, PackedRowTilesAndKBlocks) {
   checkAll({1, 250, 47, 300, false, true}, seed++);
   checkAll({1, 193, 40, 513, false, false}, seed++);
   checkAll({1, 250, 47, 100, false, true}, seed++);
+}
+
+TEST(MatMulTest, OneRowPanelsAndTheirEdges) {
+  // The one-row layout's panels are 8 vectors wide (128 columns on
+  // AVX-512, 64 on AVX2, 32 on the baseline), the last one narrower and
+  // zero-padded to a vector; its packing transposes in 8 x 8 blocks.
+  // Columns around every panel and vector width, K around 8, and the
+  // batch-1 steps of the standard cells (GRU, LSTM at 256 and 1024).
+  unsigned seed = 400;
+  for (int64_t N : {1, 8, 9, 31, 32, 63, 64, 65, 127, 128, 129, 200, 385})
+    for (int64_t K : {1, 7, 8, 9, 24, 100})
+      checkAll({1, 1, N, K, false, (seed & 1) != 0}, seed++);
+  checkAll({1, 1, 768, 256, false, true}, seed++);
+  checkAll({1, 1, 1024, 256, false, true}, seed++);
+  checkAll({1, 3, 4096, 1024, false, true}, seed++);
 }
 
 TEST(MatMulTest, BatchedStridesAndSharedB) {
