@@ -219,9 +219,10 @@ int threadTable(const Shape *shapes, size_t count, rnnc::gemm::Isa isaChoice,
               "auto splits from %.1f MFLOP\n",
               isaNames[(int)isaChoice], pool.threadCount(), reps, ms,
               kSplitFlops * 1e-6);
-  std::printf("%-20s %5s %5s %5s %5s %6s | %9s %9s %9s | %7s %7s | %s\n",
+  std::printf("%-20s %5s %5s %5s %5s %6s | %9s %9s %9s | %7s %7s | %s | "
+              "%s\n",
               "shape", "batch", "M", "N", "K", "MFLOP", "1T us", "NT us",
-              "auto us", "NT/1T", "auto/1T", "same");
+              "auto us", "NT/1T", "auto/1T", "same", "packed 1T/NT us");
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-1, 1);
   for (size_t si = 0; si < count; ++si) {
@@ -258,11 +259,28 @@ int threadTable(const Shape *shapes, size_t count, rnnc::gemm::Isa isaChoice,
         !std::memcmp(C[0].data(), C[1].data(), sizeof(float) * C[0].size()) &&
         !std::memcmp(C[0].data(), C[2].data(), sizeof(float) * C[0].size());
     const double m0 = median(us[0]), m1 = median(us[1]), m2 = median(us[2]);
+    // The pre-packed product (a scan's per-step form) at 1 and N threads,
+    // op(B) packed once outside the timing.
+    double p1 = 0, pN = 0;
+    if (s.batch == 1 && !s.transA) {
+      std::vector<float> P(packedFloats(s.N, s.K)), Cp(s.M * s.N);
+      packB(isaChoice, B.data(), P.data(), s.N, s.K, s.transB);
+      std::vector<double> pu[2];
+      for (int r = 0; r < reps; ++r)
+        for (int v = 0; v < 2; ++v) {
+          double start = wallSeconds();
+          for (int64_t i = 0; i < calls; ++i)
+            matmulPacked(isaChoice, A.data(), P.data(), Cp.data(), s.M, s.N,
+                         s.K, v ? &pool : nullptr, kSplitFlops);
+          pu[v].push_back((wallSeconds() - start) * 1e6 / calls);
+        }
+      p1 = median(pu[0]), pN = median(pu[1]);
+    }
     std::printf("%-20s %5lld %5lld %5lld %5lld %6.2f | %9.2f %9.2f %9.2f | "
-                "%6.2fx %6.2fx | %s\n",
+                "%6.2fx %6.2fx | %s | packed %9.2f %9.2f\n",
                 s.name, (long long)s.batch, (long long)s.M, (long long)s.N,
                 (long long)s.K, 2e-6 * s.batch * s.M * s.N * s.K, m0, m1, m2,
-                m0 / m1, m0 / m2, same ? "yes" : "NO");
+                m0 / m1, m0 / m2, same ? "yes" : "NO", p1, pN);
     std::fflush(stdout);
   }
   return 0;
