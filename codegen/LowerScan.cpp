@@ -26,6 +26,9 @@
 #include "codegen/FunctionLowering.h"
 #include "runtime/Gemm.h"
 
+#include <array>
+#include <unordered_set>
+
 namespace rnnc::codegen {
 
 void FunctionLowering::packScanWeights(const ir::Block &body,
@@ -113,13 +116,67 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     minLen = b.CreateLoad(i64Ty(), least, "minlen.value");
   }
 
-  // Carries live in the final-carry results' buffers.
+  // Carries live in the final-carry results' buffers, or (pointer mode,
+  // below) wherever the last step wrote them.
   std::vector<const Buffer *> carry(l.numCarry);
   for (unsigned i = 0; i < l.numCarry; ++i) {
     const Buffer &init = bufferOf(op.operand(l.carryBegin() + i));
     carry[i] = &define(op.result(numOut + i));
     copy(init.dtype, carry[i]->data, init.data, product(init.dims));
     bind(body.arg(l.numSeq + i), carry[i]->data);
+  }
+  // A value a body op computes can be defined in memory given to it (views
+  // and constants keep their own storage).
+  auto placeable = [&](const ir::Value *v) {
+    const ir::Operation *def = v->definingOp();
+    return def && def->parentBlock() == &body &&
+           def->kind() != ir::OpKind::Reshape &&
+           def->kind() != ir::OpKind::Constant && !isPlaced(v);
+  };
+  // Outputs placed into row t of their result: the first of each value.
+  std::vector<bool> placesOut(numOut, false);
+  for (unsigned o = 0; o < numOut; ++o) {
+    const ir::Value *v = yield->operand(l.numCarry + o);
+    bool first = true;
+    for (unsigned p = 0; p < o; ++p)
+      first &= yield->operand(l.numCarry + p) != v;
+    placesOut[o] = first && placeable(v);
+  }
+  // Pointer mode: a next carry computed by a body op is not copied into the
+  // carry's buffer; the next step reads it where it was written. That is
+  // row t of an output it also is (h of an LSTM), else one of two
+  // ping-pong buffers the steps alternate between (its c). At B = 64 that
+  // saves the caller two 64 KiB copies per LSTM step, during which the
+  // other threads wait. `current` holds where the carry is now; steps with
+  // inactive rows (lengths) gather it back into the carry's buffer. Each
+  // step's value is read only by the next step, so the buffer it is in is
+  // not written again before it has been read: an output row never is,
+  // and a ping-pong buffer two steps later.
+  std::vector<int> outputOf(l.numCarry, -1);
+  std::vector<std::array<llvm::Value *, 2>> pingPong(l.numCarry,
+                                                     {nullptr, nullptr});
+  std::vector<llvm::AllocaInst *> current(l.numCarry, nullptr);
+  {
+    std::unordered_set<const ir::Value *> taken;
+    for (unsigned i = 0; i < l.numCarry; ++i) {
+      const ir::Value *v = yield->operand(i);
+      for (unsigned o = 0; o < numOut && outputOf[i] < 0; ++o)
+        if (placesOut[o] && yield->operand(l.numCarry + o) == v)
+          outputOf[i] = static_cast<int>(o);
+      bool isOutput = false;
+      for (unsigned o = 0; o < numOut; ++o)
+        isOutput |= yield->operand(l.numCarry + o) == v;
+      if (outputOf[i] < 0 && !isOutput && placeable(v) && !taken.count(v)) {
+        llvm::Value *elems = product(allocB, carry[i]->dims);
+        pingPong[i] = {allocate(elems, carry[i]->dtype, "pingpong"),
+                       allocate(elems, carry[i]->dtype, "pingpong")};
+      }
+      if (outputOf[i] < 0 && !pingPong[i][0])
+        continue;
+      taken.insert(v);
+      current[i] = entryAlloca(b.getPtrTy(), "carry.at");
+      b.CreateStore(carry[i]->data, current[i]);
+    }
   }
   for (unsigned i = 0; i < l.numCapture; ++i)
     bind(body.arg(l.numSeq + l.numCarry + i),
@@ -154,17 +211,29 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
            elemPtr(seq.dtype, seq.data, b.CreateMul(t, stepElems)));
     }
     // Outputs computed by a body op are written in place, into row t of
-    // their stacked result (views and constants keep their own storage).
+    // their stacked result.
     std::vector<llvm::Value *> rowOut(numOut);
     for (unsigned o = 0; o < numOut; ++o) {
       rowOut[o] = elemPtr(outs[o]->dtype, outs[o]->data,
                           b.CreateMul(t, product(outs[o]->dims, 1)));
-      const ir::Value *v = yield->operand(l.numCarry + o);
-      const ir::Operation *def = v->definingOp();
-      if (def && def->parentBlock() == &body &&
-          def->kind() != ir::OpKind::Reshape &&
-          def->kind() != ir::OpKind::Constant && !isPlaced(v))
-        placeInto(v, rowOut[o]);
+      if (placesOut[o])
+        placeInto(yield->operand(l.numCarry + o), rowOut[o]);
+    }
+    // Carries in pointer mode: read where they are, written to their next
+    // place (a ping-pong buffer by the parity of s).
+    std::vector<llvm::Value *> nextAt(l.numCarry, nullptr);
+    llvm::Value *odd = b.CreateTrunc(s, b.getInt1Ty());
+    for (unsigned i = 0; i < l.numCarry; ++i) {
+      if (!current[i])
+        continue;
+      bind(body.arg(l.numSeq + i),
+           b.CreateLoad(b.getPtrTy(), current[i], "carry.now"));
+      if (outputOf[i] >= 0) {
+        nextAt[i] = rowOut[outputOf[i]];
+      } else {
+        nextAt[i] = b.CreateSelect(odd, pingPong[i][1], pingPong[i][0]);
+        placeInto(yield->operand(i), nextAt[i]);
+      }
     }
     if (llvm::Error err = lowerBlock(body)) {
       bodyError = llvm::toString(std::move(err));
@@ -222,13 +291,28 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
         continue; // yielded unchanged
       const Buffer &c = *carry[i];
       if (!lengths) {
-        copy(c.dtype, c.data, next[i], product(c.dims));
+        if (current[i])
+          b.CreateStore(nextAt[i], current[i]); // no copy
+        else
+          copy(c.dtype, c.data, next[i], product(c.dims));
         continue;
       }
-      emitIf(allActive,
-             [&] { copy(c.dtype, c.data, next[i], product(c.dims)); });
+      emitIf(allActive, [&] {
+        if (current[i])
+          b.CreateStore(nextAt[i], current[i]);
+        else
+          copy(c.dtype, c.data, next[i], product(c.dims));
+      });
       llvm::Value *rowElems = product(c.dims, 1);
       emitIf(b.CreateNot(allActive), [&] {
+        // A carry in pointer mode first comes back to its buffer whole,
+        // where the inactive rows then keep their values.
+        if (current[i]) {
+          llvm::Value *now = bufferOf(body.arg(l.numSeq + i)).data;
+          emitIf(b.CreateICmpNE(now, c.data),
+                 [&] { copy(c.dtype, c.data, now, product(c.dims)); });
+          b.CreateStore(c.data, current[i]);
+        }
         emitLoop(batch, "scan.carry", [&](llvm::Value *r) {
           llvm::Value *off = b.CreateMul(r, rowElems);
           emitIf(active(r), [&] {
@@ -241,6 +325,15 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   });
   if (!bodyError.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), bodyError);
+  // The final carries, where the last step left them.
+  for (unsigned i = 0; i < l.numCarry; ++i) {
+    if (!current[i])
+      continue;
+    llvm::Value *at = b.CreateLoad(b.getPtrTy(), current[i], "carry.final");
+    emitIf(b.CreateICmpNE(at, carry[i]->data), [&] {
+      copy(carry[i]->dtype, carry[i]->data, at, product(carry[i]->dims));
+    });
+  }
   return llvm::Error::success();
 }
 
