@@ -3,7 +3,7 @@
 // scan(seqs..., inits..., captures... [, lengths]) becomes one loop over
 // s = 0..T-1 (t = T-1-s when reversed) around the lowered body:
 //
-//  - carried values live in the buffers of the scan's final-carry results,
+//  - carried values start in the buffers of the scan's final-carry results,
 //    initialized by copying the inits; the body reads them in place;
 //  - step inputs are views of their sequence at row t (time-major, so each
 //    step is contiguous); captures are the operands' own buffers;
@@ -11,16 +11,20 @@
 //    block), so no step allocates;
 //  - a per-step output computed by a body op is written in place into row t
 //    of its stacked result; any other output (a body argument, a view, a
-//    constant) is copied there after the body. Then each next carry is copied
-//    into its carry buffer (outputs first, since an output may be a carry's
-//    current value). A carry that receives another carry's current value is
-//    staged through a copy first.
+//    constant) is copied there after the body. A next carry computed by a
+//    body op is not copied: the next step reads it where it was written
+//    (pointer mode: its output row, or one of two ping-pong buffers), and
+//    the last step's is copied into the final-carry buffer once. Any other
+//    next carry is copied into its carry buffer (outputs first, since an
+//    output may be a carry's current value); one that receives another
+//    carry's current value is staged through a copy first.
 //  - a per-step product x @ op(W) against a captured W gets W packed once,
 //    before the loop (packScanWeights, runtime/PackedMatMul.cpp), when the
 //    runtime judges that the steps repay the copy;
 //  - with lengths, row b is active while t < len[b]: inactive rows keep their
-//    carry and get zero outputs. While t is below the shortest length, the
-//    copies move whole blocks. Lengths outside [0, T] are a run-time error.
+//    carry and get zero outputs (a carry in pointer mode is gathered back
+//    into its buffer on such steps). While t is below the shortest length,
+//    the copies move whole blocks. Lengths outside [0, T] are a run-time error.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/FunctionLowering.h"
