@@ -244,6 +244,14 @@ static rnnc::gemm::Isa hostIsa() {
   return isa;
 }
 
+/// The pool for a one-row product of N x K (and its packing, split alike):
+/// the global one when a row is worth splitting.
+static rnnc::ThreadPool *gemvPool(int64_t N, int64_t K) {
+  return 2.0 * N * K >= rnnc::gemm::kSplitFlopsFewRows
+             ? &rnnc::ThreadPool::global()
+             : nullptr;
+}
+
 extern "C" int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N,
                                int64_t K, int32_t transB, int64_t steps) {
   using namespace rnnc::gemm;
@@ -251,9 +259,8 @@ extern "C" int32_t rnnc_pack_b(const float *B, float *P, int64_t M, int64_t N,
   if (layout == kPackedGemv) {
     // Split as the products will be (M = 1 <= kFewRows), so that each
     // thread packs the panels it is going to read.
-    const bool big = 2.0 * N * K >= kSplitFlopsFewRows;
-    packGemv(hostIsa(), B, P, N, K, transB != 0,
-             big ? &rnnc::ThreadPool::global() : nullptr, kSplitFlopsFewRows);
+    packGemv(hostIsa(), B, P, N, K, transB != 0, gemvPool(N, K),
+             kSplitFlopsFewRows);
   } else if (layout == kPackedPanels) {
     packB(hostIsa(), B, P, N, K, transB != 0);
   }
@@ -266,9 +273,7 @@ void packedProduct(const float *A, const float *B, const float *P,
                    int32_t transB, const rnnc::gemm::RowsThen *then) {
   using namespace rnnc::gemm;
   if (packed == kPackedGemv) {
-    const bool big = 2.0 * N * K >= kSplitFlopsFewRows;
-    gemvPacked(hostIsa(), A, P, C, M, N, K,
-               big ? &rnnc::ThreadPool::global() : nullptr, kSplitFlopsFewRows);
+    gemvPacked(hostIsa(), A, P, C, M, N, K, gemvPool(N, K), kSplitFlopsFewRows);
     if (then)
       rnnc_parallel_for(then->fn, then->env, M, then->work);
     return;

@@ -93,6 +93,16 @@ const std::vector<std::unique_ptr<rnnc::ThreadPool>> &pools() {
   return *all;
 }
 
+/// A packing must leave everything past packedFloats (`packed`) as set.
+void expectTailUntouched(const std::vector<float> &P, int64_t packed,
+                         float sentinel, const std::string &what) {
+  for (size_t i = packed; i < P.size(); ++i)
+    if (P[i] != sentinel) {
+      ADD_FAILURE() << what << " wrote past packedFloats";
+      return;
+    }
+}
+
 /// The pre-packed product (runtime/PackedMatMul.cpp) on a single product:
 /// op(B) packed by every supported ISA must stay inside packedFloats (a
 /// sentinel tail), the product must meet the reference bound, equal the
@@ -111,12 +121,8 @@ void checkPacked(const Shape &s, const std::vector<float> &A,
     const std::string what = std::string(isaName(isa)) + "/packed";
     std::vector<float> P(packed + tail, sentinel);
     packB(isa, B.data(), P.data(), s.N, s.K, s.transB);
-    for (int64_t i = packed; i < packed + tail; ++i)
-      if (P[i] != sentinel) {
-        ADD_FAILURE() << what << " " << describe(s)
-                      << ": packB wrote past packedFloats";
-        break;
-      }
+    expectTailUntouched(P, packed, sentinel,
+                        what + " " + describe(s) + ": packB");
     std::vector<float> C(sizeC, sentinel);
     matmulPacked(isa, A.data(), P.data(), C.data(), s.M, s.N, s.K);
     verify(C, what);
@@ -142,12 +148,8 @@ void checkPacked(const Shape &s, const std::vector<float> &A,
     const std::string what = std::string(isaName(isa)) + "/gemv";
     std::vector<float> P(packed + tail, sentinel);
     packGemv(isa, B.data(), P.data(), s.N, s.K, s.transB);
-    for (int64_t i = packed; i < packed + tail; ++i)
-      if (P[i] != sentinel) {
-        ADD_FAILURE() << what << " " << describe(s)
-                      << ": packGemv wrote past packedFloats";
-        break;
-      }
+    expectTailUntouched(P, packed, sentinel,
+                        what + " " + describe(s) + ": packGemv");
     std::vector<float> C(sizeC, sentinel);
     gemvPacked(isa, A.data(), P.data(), C.data(), s.M, s.N, s.K);
     verify(C, what);
