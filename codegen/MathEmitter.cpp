@@ -42,10 +42,53 @@ struct MathBuilder {
   llvm::Value *binary(llvm::Intrinsic::ID id, llvm::Value *x, llvm::Value *y) {
     return b.CreateBinaryIntrinsic(id, x, y);
   }
+  /// a * b + c as one llvm.fmuladd: fused where the target has FMA, which
+  /// also rounds once instead of twice.
+  llvm::Value *fma(llvm::Value *a, llvm::Value *b2, llvm::Value *c) {
+    return b.CreateIntrinsic(llvm::Intrinsic::fmuladd, {fTy}, {a, b2, c});
+  }
+  /// min(x, hi) and max(x, lo) as compare-and-select with x second, so a
+  /// NaN x passes through (x86 vminps/vmaxps return their second operand
+  /// when either is NaN, so each is one instruction). llvm.minnum would
+  /// turn a NaN into the bound and need a compare and a blend to restore it.
+  llvm::Value *atMost(llvm::Value *x, double hi) {
+    return b.CreateSelect(b.CreateFCmpOGT(x, c(hi)), c(hi), x);
+  }
+  llvm::Value *atLeast(llvm::Value *x, double lo) {
+    return b.CreateSelect(b.CreateFCmpOLT(x, c(lo)), c(lo), x);
+  }
   /// 2^n for integer n in [-126, 127], built in the exponent field.
   llvm::Value *pow2(llvm::Value *n) {
     llvm::Value *bits = b.CreateShl(b.CreateAdd(n, ci(127)), ci(23));
     return b.CreateBitCast(bits, fTy);
+  }
+  /// e^x for x already clamped, as p(r) * 2^n with x = n ln 2 + r. With
+  /// `wide`, n may fall outside one exponent field ([-150, 128] for x in
+  /// [-104, 88.7]) and is applied in two halves, so the product rounds to a
+  /// denormal or inf like libm; otherwise the caller keeps x within
+  /// [-87, 88], where n lies in [-126, 127].
+  llvm::Value *expCore(llvm::Value *xc, bool wide) {
+    // n = round(x / ln 2) by adding 1.5 * 2^23: the sum's ulp is 1, so it
+    // rounds to an integer and its low mantissa bits hold n (two's
+    // complement, offset by 2^22). Subtracting the constant again gives n
+    // as a float, exactly. Unlike floor and fptosi, this has no poison for
+    // a NaN x: the bits are garbage, but p is NaN and so is the result.
+    constexpr double kShifter = 12582912.0; // 1.5 * 2^23, bits 0x4B400000
+    llvm::Value *t = fma(xc, c(1.44269504088896341), c(kShifter));
+    llvm::Value *nf = b.CreateFSub(t, c(kShifter));
+    llvm::Value *n = b.CreateSub(b.CreateBitCast(t, iTy), ci(0x4B400000));
+    // r = x - n ln 2 with ln 2 split in two so n*C1 is exact; |r| <= ln(2)/2.
+    llvm::Value *r = fma(nf, c(-0.693359375), xc);
+    r = fma(nf, c(2.12194440e-4), r);
+    llvm::Value *p =
+        poly(r, {1.9875691500E-4, 1.3981999507E-3, 8.3334519073E-3,
+                 4.1665795894E-2, 1.6666665459E-1, 5.0000001201E-1});
+    p = b.CreateFAdd(fma(p, b.CreateFMul(r, r), r), c(1.0));
+    if (!wide)
+      return b.CreateFMul(p, pow2(n));
+    llvm::Value *half = b.CreateAShr(n, ci(1));
+    llvm::Value *rest = b.CreateSub(n, half);
+    return b.CreateFMul(b.CreateFMul(p, pow2(half)), pow2(rest));
   }
 };
 
@@ -54,30 +97,10 @@ struct MathBuilder {
 llvm::Value *emitExp(llvm::IRBuilderBase &b, llvm::Value *x) {
   MathBuilder m(b, x->getType());
   // exp overflows above ln(FLT_MAX) and underflows to 0 well below
-  // ln(FLT_TRUE_MIN) = -103.3. maxnum/minnum also turn NaN into a bound; the
-  // NaN is restored at the end.
-  llvm::Value *xc =
-      m.binary(llvm::Intrinsic::minnum, x, m.c(88.72283935546875));
-  xc = m.binary(llvm::Intrinsic::maxnum, xc, m.c(-104.0));
-  // n = round(x / ln 2); r = x - n ln 2 with ln 2 split in two so n*C1 is
-  // exact; |r| <= ln(2)/2.
-  llvm::Value *nf = m.unary(
-      llvm::Intrinsic::floor,
-      b.CreateFAdd(b.CreateFMul(xc, m.c(1.44269504088896341)), m.c(0.5)));
-  llvm::Value *r = b.CreateFSub(xc, b.CreateFMul(nf, m.c(0.693359375)));
-  r = b.CreateFSub(r, b.CreateFMul(nf, m.c(-2.12194440e-4)));
-  llvm::Value *p =
-      m.poly(r, {1.9875691500E-4, 1.3981999507E-3, 8.3334519073E-3,
-                 4.1665795894E-2, 1.6666665459E-1, 5.0000001201E-1});
-  llvm::Value *r2 = b.CreateFMul(r, r);
-  p = b.CreateFAdd(b.CreateFAdd(b.CreateFMul(p, r2), r), m.c(1.0));
-  // 2^n as 2^(n/2) * 2^(n - n/2): n ranges over [-150, 128], beyond one
-  // exponent field, and the product rounds to denormals or inf like libm.
-  llvm::Value *n = b.CreateFPToSI(nf, m.iTy);
-  llvm::Value *half = b.CreateAShr(n, m.ci(1));
-  llvm::Value *rest = b.CreateSub(n, half);
-  llvm::Value *y = b.CreateFMul(b.CreateFMul(p, m.pow2(half)), m.pow2(rest));
-  return b.CreateSelect(b.CreateFCmpUNO(x, x), x, y);
+  // ln(FLT_TRUE_MIN) = -103.3. The clamps keep a NaN, and NaN arithmetic
+  // gives NaN (its integer n is garbage, but p is NaN).
+  return m.expCore(m.atLeast(m.atMost(x, 88.72283935546875), -104.0),
+                   /*wide=*/true);
 }
 
 llvm::Value *emitLog(llvm::IRBuilderBase &b, llvm::Value *x) {
@@ -126,24 +149,26 @@ llvm::Value *emitTanh(llvm::IRBuilderBase &b, llvm::Value *x) {
   llvm::Value *p =
       m.poly(z, {-5.70498872745E-3, 2.06390887954E-2, -5.37397155531E-2,
                  1.33314422036E-1, -3.33332819422E-1});
-  llvm::Value *smallR = b.CreateFAdd(b.CreateFMul(b.CreateFMul(p, z), x), x);
-  // Large |x|: 1 - 2 / (e^{2|x|} + 1); beyond 9, tanh rounds to 1 in float.
-  llvm::Value *axc = m.binary(llvm::Intrinsic::minnum, ax, m.c(9.0));
-  llvm::Value *e2 = emitExp(b, b.CreateFAdd(axc, axc));
+  llvm::Value *smallR = m.fma(b.CreateFMul(p, z), x, x);
+  // Large |x|: 1 - 2 / (e^{2|x|} + 1). From |x| = 9 the quotient is below
+  // half an ulp of 1 (2e^-18 = 3e-8), so clamping there gives exactly 1 and
+  // keeps e^{2|x|} within one exponent field. A NaN passes every step.
+  llvm::Value *axc = m.atMost(ax, 9.0);
+  llvm::Value *e2 = m.expCore(b.CreateFAdd(axc, axc), /*wide=*/false);
   llvm::Value *large = b.CreateFSub(
       m.c(1.0), b.CreateFDiv(m.c(2.0), b.CreateFAdd(e2, m.c(1.0))));
-  large = b.CreateSelect(b.CreateFCmpOGT(ax, m.c(9.0)), m.c(1.0), large);
   llvm::Value *largeR = m.binary(llvm::Intrinsic::copysign, large, x);
-  llvm::Value *r =
-      b.CreateSelect(b.CreateFCmpOLT(ax, m.c(0.625)), smallR, largeR);
-  return b.CreateSelect(b.CreateFCmpUNO(x, x), x, r);
+  return b.CreateSelect(b.CreateFCmpOLT(ax, m.c(0.625)), smallR, largeR);
 }
 
 llvm::Value *emitSigmoid(llvm::IRBuilderBase &b, llvm::Value *x) {
   MathBuilder m(b, x->getType());
-  // e^-x overflows to inf for x < -88.7 and the quotient is then 0, as it
-  // should be; NaN passes through.
-  llvm::Value *e = emitExp(b, b.CreateFNeg(x));
+  // e^-x within [e^-87, e^88]: below -87 the quotient rounds to 1 anyway,
+  // and above 88 the result (at most 6e-39, a denormal) stays within
+  // FLT_MIN of the true one, so one exponent field is enough. NaN passes
+  // through the clamps and the arithmetic.
+  llvm::Value *nx = m.atLeast(m.atMost(b.CreateFNeg(x), 88.0), -87.0);
+  llvm::Value *e = m.expCore(nx, /*wide=*/false);
   return b.CreateFDiv(m.c(1.0), b.CreateFAdd(m.c(1.0), e));
 }
 

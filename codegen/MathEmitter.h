@@ -24,7 +24,7 @@ llvm::Value *emitLog(llvm::IRBuilderBase &b, llvm::Value *x);
 /// tanh x: an odd polynomial for |x| < 0.625 (Cephes tanhf), else
 /// 1 - 2 / (e^{2|x|} + 1) with the sign restored; exactly +-1 beyond |x| > 9.
 llvm::Value *emitTanh(llvm::IRBuilderBase &b, llvm::Value *x);
-/// 1 / (1 + e^-x).
+/// 1 / (1 + e^-x), with -x clamped to [-87, 88] (one exponent field).
 llvm::Value *emitSigmoid(llvm::IRBuilderBase &b, llvm::Value *x);
 
 } // namespace rnnc::codegen
