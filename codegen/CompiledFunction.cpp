@@ -240,6 +240,15 @@ const float *PackedArgs::data(unsigned i, int64_t &elements) const {
 Result<std::vector<Tensor>>
 CompiledFunction::run(const std::vector<Tensor> &args,
                       const PackedArgs *packed) const {
+  std::vector<Tensor> results;
+  if (Status s = runInto(args, results, packed); !s)
+    return Error{s.error()};
+  return results;
+}
+
+Status CompiledFunction::runInto(const std::vector<Tensor> &args,
+                                 std::vector<Tensor> &results,
+                                 const PackedArgs *packed) const {
   if (args.size() != sig.argTypes.size())
     return makeError("function takes " + std::to_string(sig.argTypes.size()) +
                      " argument(s), got " + std::to_string(args.size()));
@@ -279,12 +288,18 @@ CompiledFunction::run(const std::vector<Tensor> &args,
   for (const std::string &s : sig.symbols)
     syms.push_back(bound.at(s));
 
-  std::vector<Tensor> results;
-  for (const ir::TensorType &type : sig.resultTypes) {
+  results.resize(sig.resultTypes.size());
+  for (size_t r = 0; r < sig.resultTypes.size(); ++r) {
+    const ir::TensorType &type = sig.resultTypes[r];
     std::vector<int64_t> shape;
     for (const ir::Dim &d : type.dims())
       shape.push_back(d.isStatic() ? d.size : bound.at(d.sym));
-    results.emplace_back(type.dtype(), shape);
+    Tensor &t = results[r];
+    size_t stored =
+        t.dtype() == DType::F32 ? t.f32Vec().size() : t.i32Vec().size();
+    if (t.dtype() != type.dtype() || t.shape() != shape ||
+        static_cast<int64_t>(stored) != t.numElements())
+      t = Tensor(type.dtype(), shape);
   }
   // Generated code only reads and writes through these pointers; const_cast
   // is safe because arguments are never written.
@@ -314,7 +329,7 @@ CompiledFunction::run(const std::vector<Tensor> &args,
   entry(argPtrs.data(), syms.data(), resultPtrs.data(), ctx.handle());
   if (Status s = ctx.status(); !s)
     return makeError(s.error());
-  return results;
+  return Status::ok();
 }
 
 } // namespace rnnc::codegen

@@ -78,6 +78,14 @@ public:
   /// in `args` still give the shapes, which must match).
   Result<std::vector<Tensor>> run(const std::vector<Tensor> &args,
                                   const PackedArgs *packed = nullptr) const;
+  /// run() into `results`: a tensor already there with the result's dtype
+  /// and shape is written in place (the generated code writes every
+  /// element of every result), others are replaced by fresh ones. Calling
+  /// it again with the same shapes allocates and zero-fills nothing, which
+  /// is what a loop over batches wants. On error, `results` holds the
+  /// right shapes but unspecified values.
+  Status runInto(const std::vector<Tensor> &args, std::vector<Tensor> &results,
+                 const PackedArgs *packed = nullptr) const;
 
   const LoweredSignature &signature() const { return sig; }
   /// The LLVM IR before / after optimization (empty unless keepLLVMIR).
