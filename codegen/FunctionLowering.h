@@ -141,6 +141,19 @@ private:
   llvm::Error lowerGroup(const FusionGroup &group);
   /// The alias scope of the buffer `ptr` points into; null if unknown.
   llvm::MDNode *aliasScopeOf(llvm::Value *ptr);
+  /// Makes the buffers a pointer-mode scan carry may be in one alias scope
+  /// (LowerScan.cpp): `members` are the places the carry lives (its own
+  /// buffer first, then ping-pong buffers or its output), and `slot` the
+  /// alloca that holds where it is now, whose loads then get that scope
+  /// too. Does nothing unless every member is a known distinct object and
+  /// none is in another family, so scopes only ever merge soundly.
+  void shareAliasScope(llvm::ArrayRef<llvm::Value *> members,
+                       llvm::Value *slot);
+  /// A pointer chosen among a family's members (a select by step parity).
+  void addToAliasFamily(llvm::Value *ptr, llvm::Value *memberOfFamily);
+  /// Whether `root` (an underlying object) is known to be distinct from
+  /// every other buffer.
+  bool knownObject(const llvm::Value *root) const;
 
   llvm::Error lowerOp(const ir::Operation &op);
   llvm::Error lowerConstant(const ir::Operation &op);
@@ -216,6 +229,8 @@ private:
   /// One alias scope per distinct buffer, in one domain.
   llvm::MDNode *aliasDomain = nullptr;
   llvm::DenseMap<const llvm::Value *, llvm::MDNode *> aliasScopes;
+  /// Roots (and carry slots) standing for their family's first member.
+  llvm::DenseMap<const llvm::Value *, const llvm::Value *> aliasFamily;
   bool fuse;
 };
 

@@ -127,24 +127,69 @@ llvm::Error FunctionLowering::lowerView(const ir::Operation &op) {
   return llvm::Error::success();
 }
 
-llvm::MDNode *FunctionLowering::aliasScopeOf(llvm::Value *ptr) {
-  // Only objects known to be distinct get a scope: arena blocks (each
-  // rnnc_alloc call is one allocation), constant globals, and the pointers
-  // loaded from the argument and result arrays (the ABI: results overlap
-  // neither each other nor the arguments). Anything else gets none, which
-  // only costs the vectorizer a run-time check.
-  const llvm::Value *root = llvm::getUnderlyingObject(ptr, 0);
-  bool known = llvm::isa<llvm::GlobalVariable>(root);
+/// The family representative standing for `root`, or root itself.
+static const llvm::Value *
+familyRoot(const llvm::DenseMap<const llvm::Value *, const llvm::Value *> &f,
+           const llvm::Value *root) {
+  if (const auto *ld = llvm::dyn_cast<llvm::LoadInst>(root))
+    if (auto it = f.find(ld->getPointerOperand()); it != f.end())
+      return it->second;
+  auto it = f.find(root);
+  return it != f.end() ? it->second : root;
+}
+
+bool FunctionLowering::knownObject(const llvm::Value *root) const {
+  // Arena blocks (each rnnc_alloc call is one allocation), constant
+  // globals, and the pointers loaded from the argument and result arrays
+  // (the ABI: results overlap neither each other nor the arguments).
+  if (llvm::isa<llvm::GlobalVariable>(root))
+    return true;
   if (const auto *call = llvm::dyn_cast<llvm::CallInst>(root))
-    known = call->getCalledFunction() &&
-            call->getCalledFunction()->getName() ==
-                runtimeSymbols()[static_cast<size_t>(RuntimeFn::Alloc)].name;
+    return call->getCalledFunction() &&
+           call->getCalledFunction()->getName() ==
+               runtimeSymbols()[static_cast<size_t>(RuntimeFn::Alloc)].name;
   if (const auto *ld = llvm::dyn_cast<llvm::LoadInst>(root)) {
     const llvm::Value *array =
         llvm::getUnderlyingObject(ld->getPointerOperand(), 0);
-    known = array == llvmFn->getArg(0) || array == llvmFn->getArg(2);
+    return array == llvmFn->getArg(0) || array == llvmFn->getArg(2);
   }
-  if (!known)
+  return false;
+}
+
+void FunctionLowering::shareAliasScope(llvm::ArrayRef<llvm::Value *> members,
+                                       llvm::Value *slot) {
+  std::vector<const llvm::Value *> roots;
+  for (llvm::Value *m : members) {
+    const llvm::Value *r = llvm::getUnderlyingObject(m, 0);
+    if (!knownObject(r) || aliasFamily.count(r))
+      return;
+    roots.push_back(r);
+  }
+  if (roots.empty() || aliasFamily.count(slot))
+    return;
+  for (const llvm::Value *r : roots)
+    aliasFamily[r] = roots.front();
+  aliasFamily[slot] = roots.front();
+}
+
+void FunctionLowering::addToAliasFamily(llvm::Value *ptr,
+                                        llvm::Value *memberOfFamily) {
+  const llvm::Value *r = llvm::getUnderlyingObject(memberOfFamily, 0);
+  if (auto it = aliasFamily.find(r); it != aliasFamily.end())
+    aliasFamily[llvm::getUnderlyingObject(ptr, 0)] = it->second;
+}
+
+llvm::MDNode *FunctionLowering::aliasScopeOf(llvm::Value *ptr) {
+  // Only objects known to be distinct get a scope (knownObject), or a
+  // family of them that a scan carry moves between (shareAliasScope):
+  // where a carry is now is a load of its slot, or a select among the
+  // family, and gets the family's scope. Anything else gets none, which
+  // only costs the vectorizer a run-time check, but too many of those and
+  // it does not vectorize at all (the layer-normalized cell of
+  // examples/custom_cell.rnn, once its carries moved between buffers).
+  const llvm::Value *root =
+      familyRoot(aliasFamily, llvm::getUnderlyingObject(ptr, 0));
+  if (!knownObject(root))
     return nullptr;
   auto it = aliasScopes.find(root);
   if (it != aliasScopes.end())

@@ -156,6 +156,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   // step's value is read only by the next step, so the buffer it is in is
   // not written again before it has been read: an output row never is,
   // and a ping-pong buffer two steps later.
+  std::vector<const Buffer *> outs(numOut);
   std::vector<int> outputOf(l.numCarry, -1);
   std::vector<std::array<llvm::Value *, 2>> pingPong(l.numCarry,
                                                      {nullptr, nullptr});
@@ -181,13 +182,23 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
       current[i] = entryAlloca(b.getPtrTy(), "carry.at");
       b.CreateStore(carry[i]->data, current[i]);
     }
+    // Where a carry is now is known only at run time, so its places share
+    // one alias scope, distinct from every other buffer's.
+    for (unsigned o = 0; o < numOut; ++o)
+      outs[o] = &define(op.result(o));
+    for (unsigned i = 0; i < l.numCarry; ++i) {
+      if (!current[i])
+        continue;
+      if (outputOf[i] >= 0)
+        shareAliasScope({carry[i]->data, outs[outputOf[i]]->data}, current[i]);
+      else
+        shareAliasScope({carry[i]->data, pingPong[i][0], pingPong[i][1]},
+                        current[i]);
+    }
   }
   for (unsigned i = 0; i < l.numCapture; ++i)
     bind(body.arg(l.numSeq + l.numCarry + i),
          bufferOf(op.operand(l.captureBegin() + i)).data);
-  std::vector<const Buffer *> outs(numOut);
-  for (unsigned o = 0; o < numOut; ++o)
-    outs[o] = &define(op.result(o));
   packScanWeights(body, l, steps);
 
   // A next carry that is another carry's current value needs a staging copy.
@@ -236,6 +247,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
         nextAt[i] = rowOut[outputOf[i]];
       } else {
         nextAt[i] = b.CreateSelect(odd, pingPong[i][1], pingPong[i][0]);
+        addToAliasFamily(nextAt[i], pingPong[i][0]);
         placeInto(yield->operand(i), nextAt[i]);
       }
     }
