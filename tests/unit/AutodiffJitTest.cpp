@@ -56,31 +56,7 @@ TEST(AutodiffJit, CharLMGradientMatchesInterpreter) {
 }
 
 TEST(AutodiffJit, ExampleGradientsMatchInterpreter) {
-  struct Ex {
-    const char *file;
-    std::map<std::string, int64_t> sizes;
-    std::map<std::string, int64_t> dims;
-    int32_t vocab;
-    std::vector<int32_t> lens;
-  } examples[] = {
-      {"custom_cell.rnn",
-       {{"V", 7}, {"H", 8}},
-       {{"T", 6}, {"B", 3}},
-       7,
-       {6, 2, 4}},
-      {"classify.rnn",
-       {{"V", 7}, {"C", 3}, {"H", 8}},
-       {{"T", 6}, {"B", 3}},
-       3,
-       {6, 2, 4}},
-      {"forecast.rnn", {{"H", 8}}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
-      {"seq2seq.rnn",
-       {{"Vs", 6}, {"Vt", 5}, {"H", 4}},
-       {{"T", 4}, {"S", 4}, {"B", 2}},
-       5,
-       {4, 3}},
-  };
-  for (const Ex &ex : examples) {
+  for (const ExampleCase &ex : gradientExampleCases()) {
     SCOPED_TRACE(ex.file);
     auto p = lowerSource(ex.file, readExample(ex.file), ex.sizes);
     ASSERT_TRUE(p) << p.error();

@@ -91,6 +91,39 @@ inline ::testing::AssertionResult sameResults(const std::vector<Tensor> &got,
   return ::testing::AssertionSuccess();
 }
 
+/// An example model at small sizes, with the dims, vocabulary and lengths
+/// argsFor takes.
+struct ExampleCase {
+  const char *file;
+  std::map<std::string, int64_t> sizes;
+  std::map<std::string, int64_t> dims;
+  int32_t vocab;
+  std::vector<int32_t> lens;
+};
+
+/// The examples whose gradients the JIT tests compare: ragged lengths
+/// below T (and, for seq2seq, below S) in every batch.
+inline std::vector<ExampleCase> gradientExampleCases() {
+  return {
+      {"custom_cell.rnn",
+       {{"V", 7}, {"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       7,
+       {6, 2, 4}},
+      {"classify.rnn",
+       {{"V", 7}, {"C", 3}, {"H", 8}},
+       {{"T", 6}, {"B", 3}},
+       3,
+       {6, 2, 4}},
+      {"forecast.rnn", {{"H", 8}}, {{"T", 6}, {"B", 3}}, 1, {6, 2, 4}},
+      {"seq2seq.rnn",
+       {{"Vs", 6}, {"Vt", 5}, {"H", 4}},
+       {{"T", 4}, {"S", 4}, {"B", 2}},
+       5,
+       {4, 3}},
+  };
+}
+
 /// Arguments by role for a lowered model with token inputs below `vocab`.
 inline std::vector<Tensor> argsFor(const ir::Function &fn,
                                    const frontend::ModelInfo &info,
