@@ -463,6 +463,10 @@ int train(const std::vector<std::string> &args) {
   };
 
   bool ok = true, saved = false;
+  // The gradient's results, reused from step to step (runInto): the
+  // gradients and logits are written in place, not allocated and
+  // zero-filled again for every batch.
+  std::vector<Tensor> out;
   while (true) {
     if (totalSteps > 0 && rs.step >= totalSteps)
       break;
@@ -486,15 +490,14 @@ int train(const std::vector<std::string> &args) {
       ok = fail(masks.error());
       break;
     }
-    auto out = (*gradFn)->run(callArgs);
-    if (!out) {
-      ok = fail("step " + std::to_string(rs.step + 1) + ": " + out.error());
+    if (Status run = (*gradFn)->runInto(callArgs, out); !run) {
+      ok = fail("step " + std::to_string(rs.step + 1) + ": " + run.error());
       break;
     }
-    double loss = (*out)[trainLayout.lossResult()].f32Data()[0];
+    double loss = out[trainLayout.lossResult()].f32Data()[0];
     std::vector<Tensor *> grads;
     for (size_t i = 0; i < model->params.size(); ++i)
-      grads.push_back(&(*out)[numResults + i]);
+      grads.push_back(&out[numResults + i]);
     double norm = clipGlobalNorm(grads, plan.clip);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
       bool lossBad = !std::isfinite(loss);
@@ -530,7 +533,7 @@ int train(const std::vector<std::string> &args) {
       break;
     }
     for (size_t s = 0; s < rs.states.size(); ++s)
-      rs.states[s] = std::move((*out)[trainLayout.finalStates()[s]]);
+      rs.states[s] = std::move(out[trainLayout.finalStates()[s]]);
     ++rs.step;
     unitsDone += b.units;
     double stepSec = std::chrono::duration<double>(
