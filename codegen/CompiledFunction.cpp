@@ -278,10 +278,8 @@ Status CompiledFunction::runInto(const std::vector<Tensor> &args,
         return mismatch(" (" + d.sym + " = " + std::to_string(it->second) +
                         ")");
     }
-    size_t stored =
-        t.dtype() == DType::F32 ? t.f32Vec().size() : t.i32Vec().size();
-    if (static_cast<int64_t>(stored) != t.numElements())
-      return mismatch(" (storage holds " + std::to_string(stored) +
+    if (t.storedElements() != t.numElements())
+      return mismatch(" (storage holds " + std::to_string(t.storedElements()) +
                       " elements)");
   }
   std::vector<int64_t> syms;
@@ -295,10 +293,8 @@ Status CompiledFunction::runInto(const std::vector<Tensor> &args,
     for (const ir::Dim &d : type.dims())
       shape.push_back(d.isStatic() ? d.size : bound.at(d.sym));
     Tensor &t = results[r];
-    size_t stored =
-        t.dtype() == DType::F32 ? t.f32Vec().size() : t.i32Vec().size();
     if (t.dtype() != type.dtype() || t.shape() != shape ||
-        static_cast<int64_t>(stored) != t.numElements())
+        t.storedElements() != t.numElements())
       t = Tensor(type.dtype(), shape);
   }
   // Generated code only reads and writes through these pointers; const_cast

@@ -84,11 +84,9 @@ Status Interpreter::match(const Tensor &t, const TensorType &type,
                       ", bound by " + boundBy[d.sym] + ")");
     }
   }
-  size_t stored =
-      t.dtype() == DType::F32 ? t.f32Vec().size() : t.i32Vec().size();
-  if (static_cast<int64_t>(stored) != t.numElements())
+  if (t.storedElements() != t.numElements())
     return makeError(what + ": a tensor of type " + got + " holds " +
-                     std::to_string(stored) + " elements");
+                     std::to_string(t.storedElements()) + " elements");
   return Status::ok();
 }
 

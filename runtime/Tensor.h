@@ -35,6 +35,11 @@ public:
   int64_t rank() const { return static_cast<int64_t>(dims.size()); }
   int64_t dim(int64_t i) const { return dims[i]; }
   int64_t numElements() const;
+  /// Elements the storage of its dtype holds; numElements() for any tensor
+  /// built through the constructors, but a caller may resize f32Vec().
+  int64_t storedElements() const {
+    return static_cast<int64_t>(type == DType::F32 ? f.size() : i.size());
+  }
 
   float *f32Data() { return f.data(); }
   const float *f32Data() const { return f.data(); }

@@ -38,6 +38,12 @@ std::vector<Tensor> poisoned(const std::vector<Tensor> &want) {
   return out;
 }
 
+/// The first byte of t's storage, whatever its dtype (4-byte elements).
+const char *bytesOf(const Tensor &t) {
+  return t.dtype() == DType::F32 ? reinterpret_cast<const char *>(t.f32Data())
+                                 : reinterpret_cast<const char *>(t.i32Data());
+}
+
 ::testing::AssertionResult bitwiseEqual(const std::vector<Tensor> &got,
                                         const std::vector<Tensor> &want) {
   if (got.size() != want.size())
@@ -46,13 +52,8 @@ std::vector<Tensor> poisoned(const std::vector<Tensor> &want) {
     const Tensor &g = got[r], &w = want[r];
     if (g.shape() != w.shape() || g.dtype() != w.dtype())
       return ::testing::AssertionFailure() << "result " << r << " type";
-    const void *gp = g.dtype() == DType::F32 ? (const void *)g.f32Data()
-                                             : (const void *)g.i32Data();
-    const void *wp = w.dtype() == DType::F32 ? (const void *)w.f32Data()
-                                             : (const void *)w.i32Data();
     for (int64_t k = 0; k < w.numElements(); ++k)
-      if (std::memcmp(static_cast<const char *>(gp) + 4 * k,
-                      static_cast<const char *>(wp) + 4 * k, 4) != 0)
+      if (std::memcmp(bytesOf(g) + 4 * k, bytesOf(w) + 4 * k, 4) != 0)
         return ::testing::AssertionFailure()
                << "result " << r << " element " << k << ": got " << g.at(k)
                << " in a reused buffer, " << w.at(k) << " in a fresh one";
@@ -68,17 +69,14 @@ void checkReuse(const ir::Function &fn, const std::vector<Tensor> &args) {
   auto want = (*compiled)->run(args);
   ASSERT_TRUE(want) << want.error();
   std::vector<Tensor> out = poisoned(*want);
-  std::vector<const void *> buffers;
+  std::vector<const char *> buffers;
   for (const Tensor &t : out)
-    buffers.push_back(t.dtype() == DType::F32 ? (const void *)t.f32Data()
-                                              : (const void *)t.i32Data());
+    buffers.push_back(bytesOf(t));
   Status s = (*compiled)->runInto(args, out);
   ASSERT_TRUE(s) << s.error();
   EXPECT_TRUE(bitwiseEqual(out, *want)) << "@" << fn.name();
   for (size_t r = 0; r < out.size(); ++r)
-    EXPECT_EQ(buffers[r], out[r].dtype() == DType::F32
-                              ? (const void *)out[r].f32Data()
-                              : (const void *)out[r].i32Data())
+    EXPECT_EQ(buffers[r], bytesOf(out[r]))
         << "result " << r << " was reallocated";
   s = (*compiled)->runInto(args, out);
   ASSERT_TRUE(s) << s.error();
