@@ -66,15 +66,24 @@ struct Measured {
   double worstRel = 0; // max |got - want| / (|want| + max|want|)
 };
 
+/// As many results as `want`, each of its dtype and shape.
+inline ::testing::AssertionResult sameTypes(const std::vector<Tensor> &got,
+                                            const std::vector<Tensor> &want) {
+  if (got.size() != want.size())
+    return ::testing::AssertionFailure() << "result counts differ";
+  for (size_t r = 0; r < want.size(); ++r)
+    if (got[r].shape() != want[r].shape() || got[r].dtype() != want[r].dtype())
+      return ::testing::AssertionFailure() << "result " << r << " type";
+  return ::testing::AssertionSuccess();
+}
+
 inline ::testing::AssertionResult sameResults(const std::vector<Tensor> &got,
                                               const std::vector<Tensor> &want,
                                               Measured &m) {
-  if (got.size() != want.size())
-    return ::testing::AssertionFailure() << "result counts differ";
+  if (auto types = sameTypes(got, want); !types)
+    return types;
   for (size_t r = 0; r < want.size(); ++r) {
     const Tensor &g = got[r], &w = want[r];
-    if (g.shape() != w.shape() || g.dtype() != w.dtype())
-      return ::testing::AssertionFailure() << "result " << r << " type";
     double scale = 0;
     for (int64_t k = 0; k < w.numElements(); ++k)
       scale = std::max(scale, std::fabs(w.at(k)));

@@ -46,12 +46,10 @@ const char *bytesOf(const Tensor &t) {
 
 ::testing::AssertionResult bitwiseEqual(const std::vector<Tensor> &got,
                                         const std::vector<Tensor> &want) {
-  if (got.size() != want.size())
-    return ::testing::AssertionFailure() << "result counts differ";
+  if (auto types = sameTypes(got, want); !types)
+    return types;
   for (size_t r = 0; r < want.size(); ++r) {
     const Tensor &g = got[r], &w = want[r];
-    if (g.shape() != w.shape() || g.dtype() != w.dtype())
-      return ::testing::AssertionFailure() << "result " << r << " type";
     for (int64_t k = 0; k < w.numElements(); ++k)
       if (std::memcmp(bytesOf(g) + 4 * k, bytesOf(w) + 4 * k, 4) != 0)
         return ::testing::AssertionFailure()
