@@ -22,6 +22,16 @@
 // codegen lowers reduce_sum of a batched A^T B as one GEMM over all steps
 // (codegen/LowerShape.cpp, isContractedSum).
 //
+// A bias gradient is the other kind of sum: d = reduce_sum(x, axes) over
+// the batch, or, for fused gates, concat(reduce_sum(x_1), ..., reduce_sum
+// (x_n)) where the body also stacks concat(x_1, ..., x_n) (the gate
+// adjoints the weight gradients use), which has the same sums. With x
+// recomputable over all steps as above it becomes
+//   final = add(init, reduce_sum(X, axes = [0] + (axes + 1))).
+// Besides the per-step reduction this leaves the step computing each batch
+// row on its own, so codegen can split the scan by rows (codegen/
+// ScanRows.cpp).
+//
 // Scans with lengths are left alone: their carries hold at padded steps,
 // which a sum over the stacked outputs would not know. (Autodiff's backward
 // scans carry masks as sequences instead, so they qualify.) The sum runs in
@@ -34,6 +44,7 @@
 #include "passes/Passes.h"
 #include "passes/ScanUtils.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace rnnc::passes {
@@ -128,6 +139,75 @@ private:
   }
 };
 
+/// The axes of a reduce_sum, made non-negative and sorted.
+std::vector<int64_t> sumAxes(const Operation &sum) {
+  int64_t rank = static_cast<int64_t>(sum.operand(0)->type().rank());
+  std::vector<int64_t> axes;
+  for (int64_t a : sum.getInts("axes"))
+    axes.push_back(a < 0 ? a + rank : a);
+  std::sort(axes.begin(), axes.end());
+  return axes;
+}
+
+/// When d is a sum of a body value over some of its axes, that value and
+/// those axes. That is d = reduce_sum(x, axes), or the concatenation along
+/// axis k of reduce_sum(x_i, axes) (autodiff's bias gradient of fused
+/// gates: one [H] sum per gate) when the body also concatenates the x_i
+/// themselves, in order, along the axis of x that becomes k: the
+/// concatenation of the sums is the sum of that concatenation.
+std::pair<Value *, std::vector<int64_t>> summed(Value *d) {
+  Operation *op = d->definingOp();
+  if (!op)
+    return {};
+  if (op->kind() == OpKind::ReduceSum && !op->getBool("keepdims"))
+    return {op->operand(0), sumAxes(*op)};
+  if (op->kind() != OpKind::Concat || op->numOperands() < 2)
+    return {};
+  std::vector<Value *> parts;
+  std::vector<int64_t> axes;
+  for (Value *x : op->operands()) {
+    Operation *sum = x->definingOp();
+    if (!sum || sum->kind() != OpKind::ReduceSum || sum->getBool("keepdims"))
+      return {};
+    if (parts.empty())
+      axes = sumAxes(*sum);
+    else if (sumAxes(*sum) != axes)
+      return {};
+    parts.push_back(sum->operand(0));
+  }
+  // Result axis k is the k-th axis of x that is not summed.
+  int64_t rank = static_cast<int64_t>(d->type().rank());
+  int64_t k = op->getInt("axis");
+  k = k < 0 ? k + rank : k;
+  int64_t j = -1;
+  for (int64_t a = 0, kept = 0;
+       a < static_cast<int64_t>(parts[0]->type().rank()); ++a) {
+    if (std::binary_search(axes.begin(), axes.end(), a))
+      continue;
+    if (kept++ == k)
+      j = a;
+  }
+  if (j < 0)
+    return {};
+  for (const Use &use : parts[0]->uses()) {
+    Operation *user = use.user;
+    if (user->kind() != OpKind::Concat ||
+        user->parentBlock() != op->parentBlock() ||
+        user->operands().size() != parts.size())
+      continue;
+    int64_t axis = user->getInt("axis");
+    int64_t r = static_cast<int64_t>(user->result(0)->type().rank());
+    if ((axis < 0 ? axis + r : axis) != j)
+      continue;
+    bool same = true;
+    for (size_t i = 0; i < parts.size(); ++i)
+      same = same && user->operand(static_cast<unsigned>(i)) == parts[i];
+    if (same)
+      return {user->result(0), axes};
+  }
+  return {};
+}
+
 /// One rewrite in `scan`, or false.
 bool sinkOne(Operation &scan) {
   if (!scanIsWellFormed(scan))
@@ -149,8 +229,12 @@ bool sinkOne(Operation &scan) {
       continue;
     Value *d = add->operand(0) == acc ? add->operand(1) : add->operand(0);
     Operation *mm = d->definingOp();
-    if (d == acc || !mm || mm->kind() != OpKind::MatMul ||
-        add->result(0)->type() != acc->type())
+    if (d == acc || !mm || add->result(0)->type() != acc->type())
+      continue;
+    auto [x, axes] = mm->kind() == OpKind::MatMul
+                         ? std::pair<Value *, std::vector<int64_t>>{}
+                         : summed(d);
+    if (mm->kind() != OpKind::MatMul && !x)
       continue;
     // Build after the scan; on failure everything built is erased again.
     Builder b;
@@ -165,15 +249,26 @@ bool sinkOne(Operation &scan) {
       }
     };
     Lifter lifter(scan, b);
-    Lifter::Lifted p = lifter.lift(mm->operand(0));
-    Lifter::Lifted q = lifter.lift(mm->operand(1));
-    Value *all = p.outer && q.outer && p.overTime
-                     ? b.matmul(p.outer, q.outer, mm->getBool("transpose_a"),
-                                mm->getBool("transpose_b"))
-                     : nullptr;
-    Value *sum = all && all->type() == lifter.overTime(d->type())
-                     ? b.reduce(OpKind::ReduceSum, all, {0}, false)
-                     : nullptr;
+    Value *sum = nullptr;
+    if (x) {
+      // sum_t reduce_sum(x_t, axes) = reduce_sum(X, [0] + (axes + 1)).
+      Lifter::Lifted all = lifter.lift(x);
+      std::vector<int64_t> overT{0};
+      for (int64_t a : axes)
+        overT.push_back(a + 1);
+      if (all.outer && all.overTime)
+        sum = b.reduce(OpKind::ReduceSum, all.outer, overT, false);
+    } else {
+      Lifter::Lifted p = lifter.lift(mm->operand(0));
+      Lifter::Lifted q = lifter.lift(mm->operand(1));
+      Value *all = p.outer && q.outer && p.overTime
+                       ? b.matmul(p.outer, q.outer, mm->getBool("transpose_a"),
+                                  mm->getBool("transpose_b"))
+                       : nullptr;
+      sum = all && all->type() == lifter.overTime(d->type())
+                ? b.reduce(OpKind::ReduceSum, all, {0}, false)
+                : nullptr;
+    }
     Value *init = scan.operand(l.carryBegin() + k);
     Value *final = sum ? b.add(init, sum) : nullptr;
     if (!final || final->type() != acc->type()) {
@@ -183,6 +278,7 @@ bool sinkOne(Operation &scan) {
     scan.result(numOutputs + k)->replaceAllUsesWith(final);
     yield->setOperand(k, acc);
     body.erase(add);
+    // (dce removes the per-gate sums of a concatenation.)
     if (!mm->result(0)->hasUses())
       body.erase(mm);
     return true;
