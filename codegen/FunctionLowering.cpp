@@ -14,6 +14,7 @@
 
 #include "ir/Block.h"
 
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalVariable.h"
 
@@ -131,6 +132,18 @@ const Buffer &FunctionLowering::define(const ir::Value *v) {
     buf.data = place->second;
   } else if (slot != resultSlot.end()) {
     buf.data = resultPtrs[slot->second];
+  } else if (rowPart) {
+    // The whole batch's buffer, allocated once on entry (allocB may see
+    // only the outer function's values); this part uses its rows of it.
+    std::vector<llvm::Value *> whole = buf.dims;
+    const ir::TensorType &t = v->type();
+    for (size_t k = 0; k < t.rank(); ++k)
+      if (!t.dim(k).isStatic() && t.dim(k).sym == rowPart->sym)
+        whole[k] = rowPart->batch;
+    buf.data = allocate(product(allocB, whole), buf.dtype, v->name());
+    if (t.rank() >= 1 && !t.dim(0).isStatic() && t.dim(0).sym == rowPart->sym)
+      buf.data = elemPtr(buf.dtype, buf.data,
+                         b.CreateMul(rowPart->first, product(buf.dims, 1)));
   } else {
     llvm::Value *elems = product(allocB, buf.dims);
     buf.data = allocate(elems, buf.dtype, v->name());
@@ -231,6 +244,45 @@ void FunctionLowering::reportError(int32_t code, llvm::Value *a,
   b.CreateCall(runtime(RuntimeFn::ReportError),
                {ctxArg, b.getInt32(code), b.CreateSExtOrTrunc(a, i64Ty()),
                 b.CreateSExtOrTrunc(bound, i64Ty())});
+}
+
+llvm::Value *FunctionLowering::passOuterValues(llvm::Function *inner) {
+  llvm::Function *outer = b.GetInsertBlock()->getParent();
+  auto isOuter = [&](const llvm::Value *v) {
+    if (const auto *i = llvm::dyn_cast<llvm::Instruction>(v))
+      return i->getFunction() == outer;
+    if (const auto *a = llvm::dyn_cast<llvm::Argument>(v))
+      return a->getParent() == outer;
+    return false;
+  };
+  std::vector<llvm::Value *> used;
+  llvm::DenseSet<llvm::Value *> seen;
+  for (llvm::BasicBlock &bb : *inner)
+    for (llvm::Instruction &i : bb)
+      for (llvm::Value *v : i.operands())
+        if (isOuter(v) && seen.insert(v).second)
+          used.push_back(v);
+  // One 8-byte slot per value: pointers, i64s and the odd i32 or i1.
+  llvm::Type *envTy =
+      llvm::ArrayType::get(i64Ty(), std::max<size_t>(used.size(), 1));
+  llvm::IRBuilder<> eb(&outer->getEntryBlock(),
+                       outer->getEntryBlock().getFirstInsertionPt());
+  llvm::AllocaInst *env = eb.CreateAlloca(envTy, nullptr, "env");
+  llvm::BasicBlock &innerEntry = inner->getEntryBlock();
+  llvm::IRBuilder<> ib(&innerEntry, innerEntry.getFirstInsertionPt());
+  for (size_t n = 0; n < used.size(); ++n) {
+    llvm::Value *v = used[n];
+    b.CreateStore(v, b.CreateConstInBoundsGEP2_64(envTy, env, 0, n));
+    llvm::Value *there = ib.CreateLoad(
+        v->getType(),
+        ib.CreateConstInBoundsGEP2_64(envTy, inner->getArg(0), 0, n),
+        v->getName());
+    v->replaceUsesWithIf(there, [&](llvm::Use &u) {
+      auto *user = llvm::dyn_cast<llvm::Instruction>(u.getUser());
+      return user && user->getFunction() == inner;
+    });
+  }
+  return env;
 }
 
 // --- Ops with no family file ---------------------------------------------
@@ -355,7 +407,7 @@ llvm::Error FunctionLowering::lowerBlock(const ir::Block &block) {
       lastPacked.reset();
       return llvm::Error::success();
     }
-    if (plan.fused.count(op.get()))
+    if (plan.fused.count(op.get()) || preLowered.count(op.get()))
       continue;
     for (const ir::Value *v : op->operands())
       if (!buffers.count(v) &&
@@ -408,6 +460,7 @@ llvm::Expected<LoweredSignature> FunctionLowering::run() {
   for (unsigned i = 0; i < 4; ++i)
     llvmFn->getArg(i)->setName(argNames[i]);
   ctxArg = llvmFn->getArg(3);
+  mainFn = llvmFn;
 
   entryBB = llvm::BasicBlock::Create(ctx, "entry", llvmFn);
   allocBB = llvm::BasicBlock::Create(ctx, "alloc", llvmFn);

@@ -29,6 +29,7 @@
 #include <map>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace rnnc::codegen {
 
@@ -46,6 +47,11 @@ bool isContractedSum(const ir::Operation &op);
 
 /// The `axis` attribute of `op` over a value of `rank`, made non-negative.
 int64_t normalizedAxis(const ir::Operation &op, size_t rank);
+
+/// The batch dim's symbol when every step of `scan` computes each batch
+/// row from that row alone, so the scan may run on disjoint rows in
+/// parallel (ScanRows.cpp has the rules); nullopt otherwise.
+std::optional<std::string> rowSplitSymbol(const ir::Operation &scan);
 
 class FunctionLowering {
 public:
@@ -181,6 +187,11 @@ private:
   /// multiplies against the packed copy.
   void packScanWeights(const ir::Block &body, const ir::ScanLayout &layout,
                        llvm::Value *steps);
+  /// Makes `inner`, emitted with the outer function's values used freely,
+  /// a valid function of its own: every value of the outer function it uses
+  /// is stored into an env array at the builder's position (in the outer
+  /// function) and loaded from its first argument on entry. Returns env.
+  llvm::Value *passOuterValues(llvm::Function *inner);
   /// Checks every length of an i32[B] buffer lies in [0, steps].
   void checkLengths(llvm::Value *lengths, llvm::Value *batch,
                     llvm::Value *steps);
@@ -190,7 +201,20 @@ private:
 
   const ir::Function &fn;
   TargetSpec target;
-  llvm::Function *llvmFn = nullptr;
+  /// The function code is emitted into now, and the lowered function.
+  llvm::Function *llvmFn = nullptr, *mainFn = nullptr;
+  /// While a row-split scan's body is lowered (LowerScan.cpp) into its
+  /// part function for rows [first, first + rows): body values with the
+  /// batch dim `sym` get buffers of the whole batch (`batch` rows), of
+  /// which the part uses its rows; the symbol itself reads `rows`.
+  struct RowPart {
+    std::string sym;
+    llvm::Value *batch, *first, *rows;
+  };
+  std::optional<RowPart> rowPart;
+  /// Ops lowered ahead of their block (a row-split scan's constants
+  /// without the batch dim), which lowerBlock then skips.
+  std::unordered_set<const ir::Operation *> preLowered;
   llvm::BasicBlock *entryBB = nullptr, *allocBB = nullptr;
   llvm::IRBuilder<> allocB;
   llvm::Value *ctxArg = nullptr;

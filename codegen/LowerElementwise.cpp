@@ -151,7 +151,7 @@ bool FunctionLowering::knownObject(const llvm::Value *root) const {
   if (const auto *ld = llvm::dyn_cast<llvm::LoadInst>(root)) {
     const llvm::Value *array =
         llvm::getUnderlyingObject(ld->getPointerOperand(), 0);
-    return array == llvmFn->getArg(0) || array == llvmFn->getArg(2);
+    return array == mainFn->getArg(0) || array == mainFn->getArg(2);
   }
   return false;
 }

@@ -25,6 +25,15 @@
 //    carry and get zero outputs (a carry in pointer mode is gathered back
 //    into its buffer on such steps). While t is below the shortest length,
 //    the copies move whole blocks. Lengths outside [0, T] are a run-time error.
+//  - a scan whose steps keep batch rows apart (ScanRows.cpp) has its loop
+//    over time emitted into a function of a row range, `<fn>.rows(env,
+//    first, end)`, with every [B, ...] buffer viewed from row `first` and
+//    B read as the range's row count; rnnc_scan_rows runs it on disjoint
+//    rows on the pool's threads (no hand-off between threads per step) or
+//    on all rows on the caller. Buffers are still the whole batch's,
+//    allocated on entry; the outer function's values the part uses reach
+//    it through an env array (passOuterValues). Work without rows (a slice
+//    of a captured bias) runs once, before the split.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/FunctionLowering.h"
@@ -34,6 +43,11 @@
 #include <unordered_set>
 
 namespace rnnc::codegen {
+
+/// Whether a value of type `t` has one row per batch row (`sym` at dim 0).
+static bool rowPartOf(const ir::TensorType &t, const std::string &sym) {
+  return t.rank() >= 1 && !t.dim(0).isStatic() && t.dim(0).sym == sym;
+}
 
 void FunctionLowering::packScanWeights(const ir::Block &body,
                                        const ir::ScanLayout &l,
@@ -127,7 +141,6 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     const Buffer &init = bufferOf(op.operand(l.carryBegin() + i));
     carry[i] = &define(op.result(numOut + i));
     copy(init.dtype, carry[i]->data, init.data, product(init.dims));
-    bind(body.arg(l.numSeq + i), carry[i]->data);
   }
   // A value a body op computes can be defined in memory given to it (views
   // and constants keep their own storage).
@@ -151,7 +164,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   // row t of an output it also is (h of an LSTM), else one of two
   // ping-pong buffers the steps alternate between (its c). At B = 64 that
   // saves the caller two 64 KiB copies per LSTM step, during which the
-  // other threads wait. `current` holds where the carry is now; steps with
+  // other threads wait. A slot holds where the carry is now; steps with
   // inactive rows (lengths) gather it back into the carry's buffer. Each
   // step's value is read only by the next step, so the buffer it is in is
   // not written again before it has been read: an output row never is,
@@ -160,7 +173,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   std::vector<int> outputOf(l.numCarry, -1);
   std::vector<std::array<llvm::Value *, 2>> pingPong(l.numCarry,
                                                      {nullptr, nullptr});
-  std::vector<llvm::AllocaInst *> current(l.numCarry, nullptr);
+  std::vector<bool> pointerMode(l.numCarry, false);
   {
     std::unordered_set<const ir::Value *> taken;
     for (unsigned i = 0; i < l.numCarry; ++i) {
@@ -179,22 +192,10 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
       if (outputOf[i] < 0 && !pingPong[i][0])
         continue;
       taken.insert(v);
-      current[i] = entryAlloca(b.getPtrTy(), "carry.at");
-      b.CreateStore(carry[i]->data, current[i]);
+      pointerMode[i] = true;
     }
-    // Where a carry is now is known only at run time, so its places share
-    // one alias scope, distinct from every other buffer's.
     for (unsigned o = 0; o < numOut; ++o)
       outs[o] = &define(op.result(o));
-    for (unsigned i = 0; i < l.numCarry; ++i) {
-      if (!current[i])
-        continue;
-      if (outputOf[i] >= 0)
-        shareAliasScope({carry[i]->data, outs[outputOf[i]]->data}, current[i]);
-      else
-        shareAliasScope({carry[i]->data, pingPong[i][0], pingPong[i][1]},
-                        current[i]);
-    }
   }
   for (unsigned i = 0; i < l.numCapture; ++i)
     bind(body.arg(l.numSeq + l.numCarry + i),
@@ -216,21 +217,108 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
           allocate(product(allocB, carry[i]->dims), carry[i]->dtype, "stage");
   }
 
+  // Split by batch rows when every step keeps rows apart (ScanRows.cpp):
+  // the loop over time below goes into a function of a row range, which
+  // rnnc_scan_rows runs on disjoint rows in parallel or on all of them.
+  std::optional<std::string> rowSym = fuse ? rowSplitSymbol(op) : std::nullopt;
+  llvm::Function *outerFn = llvmFn, *partFn = nullptr;
+  llvm::BasicBlock *outerEntry = entryBB;
+  llvm::IRBuilderBase::InsertPoint callSite;
+  // The rows this loop covers: [first, first + rows) (first null: all).
+  llvm::Value *first = nullptr, *rows = batch;
+  if (rowSym) {
+    // Ops without rows (constants, slices of a captured bias) run once,
+    // before the split: each thread would write the same buffer.
+    for (const auto &o : body.ops())
+      if (!ir::isTerminator(o->kind()) &&
+          !rowPartOf(o->result(0)->type(), *rowSym)) {
+        if (llvm::Error err = lowerOp(*o))
+          return err;
+        preLowered.insert(o.get());
+      }
+    auto *fnTy = llvm::FunctionType::get(
+        b.getVoidTy(), {b.getPtrTy(), i64Ty(), i64Ty()}, false);
+    partFn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
+                                    llvmFn->getName() + ".rows", module);
+    applyTargetAttributes(*partFn, target);
+    partFn->addFnAttr(llvm::Attribute::NoUnwind);
+    callSite = b.saveIP();
+    llvmFn = partFn;
+    entryBB = llvm::BasicBlock::Create(ctx, "entry", partFn);
+    b.SetInsertPoint(entryBB);
+    first = partFn->getArg(1);
+    rows = b.CreateSub(partFn->getArg(2), first, "rows", true, true);
+    rowPart = RowPart{*rowSym, batch, first, rows};
+    symbolValues[*rowSym] = rows;
+  }
+  // Row `first` of a [B, ...] buffer.
+  auto atFirst = [&](const Buffer &buf) {
+    if (!first)
+      return buf.data;
+    return elemPtr(buf.dtype, buf.data,
+                   b.CreateMul(first, product(buf.dims, 1)));
+  };
+  auto atFirstOf = [&](llvm::Value *data, const Buffer &like) {
+    Buffer view = like;
+    view.data = data;
+    return atFirst(view);
+  };
+
+  // This loop's rows of the carries, ping-pong and staging buffers.
+  std::vector<llvm::Value *> carryAt(l.numCarry);
+  std::vector<llvm::AllocaInst *> current(l.numCarry, nullptr);
+  for (unsigned i = 0; i < l.numCarry; ++i) {
+    carryAt[i] = atFirst(*carry[i]);
+    if (pingPong[i][0])
+      pingPong[i] = {atFirstOf(pingPong[i][0], *carry[i]),
+                     atFirstOf(pingPong[i][1], *carry[i])};
+    if (staging[i])
+      staging[i] = atFirstOf(staging[i], *carry[i]);
+    bind(body.arg(l.numSeq + i), carryAt[i]);
+    if (!pointerMode[i])
+      continue;
+    current[i] = entryAlloca(b.getPtrTy(), "carry.at");
+    b.CreateStore(carryAt[i], current[i]);
+  }
+  // Where a carry is now is known only at run time, so its places share
+  // one alias scope, distinct from every other buffer's.
+  for (unsigned i = 0; i < l.numCarry; ++i) {
+    if (!current[i])
+      continue;
+    if (outputOf[i] >= 0)
+      shareAliasScope({carry[i]->data, outs[outputOf[i]]->data}, current[i]);
+    else
+      shareAliasScope({carry[i]->data, pingPong[i][0], pingPong[i][1]},
+                      current[i]);
+  }
+  // A capture with a row per batch row is read at this loop's rows.
+  for (unsigned i = 0; i < l.numCapture && rowSym; ++i) {
+    const ir::Value *c = op.operand(l.captureBegin() + i);
+    if (rowPartOf(c->type(), *rowSym))
+      bind(body.arg(l.numSeq + l.numCarry + i), atFirst(bufferOf(c)));
+  }
+  llvm::Value *lengthsAt = lengths ? atFirst(*lengths) : nullptr;
+
   std::string bodyError;
   emitLoop(steps, "scan", [&](llvm::Value *s) {
     llvm::Value *t = l.reverse ? b.CreateSub(b.CreateSub(steps, i64(1)), s) : s;
     for (unsigned i = 0; i < l.numSeq; ++i) {
       const Buffer &seq = bufferOf(op.operand(i));
       llvm::Value *stepElems = product(seq.dims, 1);
-      bind(body.arg(i),
-           elemPtr(seq.dtype, seq.data, b.CreateMul(t, stepElems)));
+      Buffer row = seq;
+      row.dims.erase(row.dims.begin());
+      row.data = elemPtr(seq.dtype, seq.data, b.CreateMul(t, stepElems));
+      bind(body.arg(i), atFirst(row));
     }
     // Outputs computed by a body op are written in place, into row t of
     // their stacked result.
     std::vector<llvm::Value *> rowOut(numOut);
     for (unsigned o = 0; o < numOut; ++o) {
-      rowOut[o] = elemPtr(outs[o]->dtype, outs[o]->data,
-                          b.CreateMul(t, product(outs[o]->dims, 1)));
+      Buffer row = *outs[o];
+      row.dims.erase(row.dims.begin());
+      row.data = elemPtr(outs[o]->dtype, outs[o]->data,
+                         b.CreateMul(t, product(outs[o]->dims, 1)));
+      rowOut[o] = atFirst(row);
       if (placesOut[o])
         placeInto(yield->operand(l.numCarry + o), rowOut[o]);
     }
@@ -256,15 +344,15 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
       return;
     }
     auto active = [&](llvm::Value *r) {
-      llvm::Value *len =
-          b.CreateSExt(load(DType::I32, lengths->data, r), i64Ty());
+      llvm::Value *len = b.CreateSExt(load(DType::I32, lengthsAt, r), i64Ty());
       return b.CreateICmpSLT(t, len);
     };
+    // (The shortest length of the whole batch: a bound for any rows.)
     llvm::Value *allActive = minLen ? b.CreateICmpSLT(t, minLen) : nullptr;
     // Outputs: row t of each stacked result.
     for (unsigned o = 0; o < numOut; ++o) {
       const Buffer &src = bufferOf(yield->operand(l.numCarry + o));
-      llvm::Value *stepElems = product(outs[o]->dims, 1);
+      llvm::Value *stepElems = product(src.dims);
       llvm::Value *dst = rowOut[o];
       bool inPlace = src.data == dst;
       if (!lengths) {
@@ -275,7 +363,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
         emitIf(allActive, [&] { copy(src.dtype, dst, src.data, stepElems); });
       llvm::Value *rowElems = product(src.dims, 1);
       emitIf(b.CreateNot(allActive), [&] {
-        emitLoop(batch, "scan.out", [&](llvm::Value *r) {
+        emitLoop(rows, "scan.out", [&](llvm::Value *r) {
           llvm::Value *off = b.CreateMul(r, rowElems);
           llvm::Value *on = active(r);
           if (!inPlace)
@@ -305,51 +393,64 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     for (unsigned i = 0; i < l.numCarry; ++i) {
       if (carryIndexOf(yield->operand(i)) == static_cast<int>(i))
         continue; // yielded unchanged
-      const Buffer &c = *carry[i];
+      const Buffer &c = bufferOf(body.arg(l.numSeq + i));
+      llvm::Value *elems = product(c.dims);
       if (!lengths) {
         if (current[i])
           b.CreateStore(nextAt[i], current[i]); // no copy
         else
-          copy(c.dtype, c.data, next[i], product(c.dims));
+          copy(c.dtype, carryAt[i], next[i], elems);
         continue;
       }
       emitIf(allActive, [&] {
         if (current[i])
           b.CreateStore(nextAt[i], current[i]);
         else
-          copy(c.dtype, c.data, next[i], product(c.dims));
+          copy(c.dtype, carryAt[i], next[i], elems);
       });
       llvm::Value *rowElems = product(c.dims, 1);
       emitIf(b.CreateNot(allActive), [&] {
         // A carry in pointer mode first comes back to its buffer whole,
         // where the inactive rows then keep their values.
         if (current[i]) {
-          llvm::Value *now = bufferOf(body.arg(l.numSeq + i)).data;
-          emitIf(b.CreateICmpNE(now, c.data),
-                 [&] { copy(c.dtype, c.data, now, product(c.dims)); });
-          b.CreateStore(c.data, current[i]);
+          llvm::Value *now = c.data;
+          emitIf(b.CreateICmpNE(now, carryAt[i]),
+                 [&] { copy(c.dtype, carryAt[i], now, elems); });
+          b.CreateStore(carryAt[i], current[i]);
         }
-        emitLoop(batch, "scan.carry", [&](llvm::Value *r) {
+        emitLoop(rows, "scan.carry", [&](llvm::Value *r) {
           llvm::Value *off = b.CreateMul(r, rowElems);
           emitIf(active(r), [&] {
-            copy(c.dtype, elemPtr(c.dtype, c.data, off),
+            copy(c.dtype, elemPtr(c.dtype, carryAt[i], off),
                  elemPtr(c.dtype, next[i], off), rowElems);
           });
         });
       });
     }
   });
+  if (bodyError.empty()) {
+    // The final carries, where the last step left them.
+    for (unsigned i = 0; i < l.numCarry; ++i) {
+      if (!current[i])
+        continue;
+      llvm::Value *at = b.CreateLoad(b.getPtrTy(), current[i], "carry.final");
+      llvm::Value *elems = product(bufferOf(body.arg(l.numSeq + i)).dims);
+      emitIf(b.CreateICmpNE(at, carryAt[i]),
+             [&] { copy(carry[i]->dtype, carryAt[i], at, elems); });
+    }
+  }
+  if (partFn) {
+    b.CreateRetVoid();
+    rowPart.reset();
+    symbolValues[*rowSym] = batch;
+    llvmFn = outerFn;
+    entryBB = outerEntry;
+    b.restoreIP(callSite);
+    llvm::Value *env = passOuterValues(partFn);
+    b.CreateCall(runtime(RuntimeFn::ScanRows), {partFn, env, batch});
+  }
   if (!bodyError.empty())
     return llvm::createStringError(llvm::inconvertibleErrorCode(), bodyError);
-  // The final carries, where the last step left them.
-  for (unsigned i = 0; i < l.numCarry; ++i) {
-    if (!current[i])
-      continue;
-    llvm::Value *at = b.CreateLoad(b.getPtrTy(), current[i], "carry.final");
-    emitIf(b.CreateICmpNE(at, carry[i]->data), [&] {
-      copy(carry[i]->dtype, carry[i]->data, at, product(carry[i]->dims));
-    });
-  }
   return llvm::Error::success();
 }
 

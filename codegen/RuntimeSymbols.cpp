@@ -38,6 +38,9 @@ llvm::ArrayRef<RuntimeSymbol> runtimeSymbols() {
        "float *P, int32_t packed, float *C, int64_t M, int64_t N, int64_t K, "
        "int32_t transB, void (*rows)(void *env, int64_t begin, int64_t end), "
        "void *env, int64_t work)"},
+      {RuntimeFn::ScanRows, "rnnc_scan_rows", addr(&rnnc_scan_rows),
+       "void rnnc_scan_rows(void (*fn)(void *env, int64_t begin, int64_t "
+       "end), void *env, int64_t rows)"},
   };
   return table;
 }
@@ -68,6 +71,9 @@ llvm::FunctionCallee declareRuntimeFunction(llvm::Module &module,
     break;
   case RuntimeFn::ParallelFor:
     type = llvm::FunctionType::get(voidTy, {ptr, ptr, i64, i64}, false);
+    break;
+  case RuntimeFn::ScanRows:
+    type = llvm::FunctionType::get(voidTy, {ptr, ptr, i64}, false);
     break;
   case RuntimeFn::PackB:
     type = llvm::FunctionType::get(i32, {ptr, ptr, i64, i64, i64, i32, i64},

@@ -24,6 +24,7 @@ enum class RuntimeFn {
   PackB,
   MatMulPacked,
   MatMulPackedRows,
+  ScanRows,
 };
 
 struct RuntimeSymbol {

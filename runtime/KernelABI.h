@@ -89,6 +89,16 @@ void rnnc_matmul_packed_rows(const float *A, const float *B, const float *P,
 void rnnc_parallel_for(void (*fn)(void *env, int64_t begin, int64_t end),
                        void *env, int64_t n, int64_t work);
 
+/// A scan whose steps treat each batch row on its own (codegen/
+/// LowerScan.cpp checks that): fn(env, begin, end) runs the whole loop over
+/// time for rows [begin, end). With two or more pool threads and at least
+/// 8 rows per part, the rows are split across the threads, so the steps
+/// need no hand-off between threads at all; the kernels a part calls then
+/// run on its thread alone. Otherwise fn(env, 0, rows) on the caller, whose
+/// kernels may split each step's work as usual.
+void rnnc_scan_rows(void (*fn)(void *env, int64_t begin, int64_t end),
+                    void *env, int64_t rows);
+
 } // extern "C"
 
 #endif // RNNC_RUNTIME_KERNELABI_H

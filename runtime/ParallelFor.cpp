@@ -1,8 +1,9 @@
 //===- runtime/ParallelFor.cpp - rnnc_parallel_for for generated loops ----===//
 //
-// The entry generated code calls for a large fused elementwise loop
-// (codegen/LowerElementwise.cpp outlines its body). Small loops, which are
-// most loops at batch 1, run inline: the decision is one comparison.
+// The entries generated code calls for a large fused elementwise loop
+// (codegen/LowerElementwise.cpp outlines its body) and for a scan split by
+// batch rows (codegen/LowerScan.cpp). Small loops, which are most loops at
+// batch 1, run inline: the decision is one comparison.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/KernelABI.h"
@@ -18,6 +19,11 @@ namespace {
 /// workers spin between steps. rnnc-bench-lstm --gates-only: the LSTM gate
 /// math at B = 64, H = 256 (~1M units) is split, at B = 1 (~15K) it is not.
 constexpr int64_t kParallelWork = 64 * 1024;
+
+/// The fewest rows a part of a row-split scan gets. Below ~8 rows a step's
+/// product loses most of its register blocking (the micro-kernels hold 8
+/// or more rows of C), so one thread with a split product is faster.
+constexpr int64_t kMinScanRows = 8;
 
 } // namespace
 
@@ -40,5 +46,20 @@ extern "C" void rnnc_parallel_for(void (*fn)(void *, int64_t, int64_t),
   int64_t parts = std::clamp<int64_t>(work / (kParallelWork / 2), 1, threads);
   pool.parallelFor(
       n, [&](int64_t begin, int64_t end) { fn(env, begin, end); },
+      static_cast<unsigned>(parts));
+}
+
+extern "C" void rnnc_scan_rows(void (*fn)(void *, int64_t, int64_t), void *env,
+                               int64_t rows) {
+  if (rows <= 0)
+    return;
+  rnnc::ThreadPool &pool = rnnc::ThreadPool::global();
+  int64_t parts = std::min<int64_t>(pool.threadCount(), rows / kMinScanRows);
+  if (parts < 2) {
+    fn(env, 0, rows);
+    return;
+  }
+  pool.parallelFor(
+      rows, [&](int64_t begin, int64_t end) { fn(env, begin, end); },
       static_cast<unsigned>(parts));
 }

@@ -95,6 +95,15 @@ bool oversubscribed(unsigned threads) {
 
 } // namespace
 
+thread_local bool ThreadPool::inPart = false;
+
+void ThreadPool::runPart(TaskFn fn, void *ctx, int64_t begin, int64_t end) {
+  bool outer = inPart;
+  inPart = true;
+  fn(ctx, begin, end);
+  inPart = outer;
+}
+
 ThreadPool::ThreadPool(unsigned count) {
   busy.store(true, std::memory_order_relaxed);
   startWorkers(count ? count : defaultThreadCount());
@@ -197,7 +206,7 @@ void ThreadPool::runClaimedParts(uint64_t gen, uint64_t parts) {
       continue;
     const int64_t i = static_cast<int64_t>(c & kPartsMask), n = taskN;
     const int64_t p = static_cast<int64_t>(parts);
-    taskFn(taskCtx, n * i / p, n * (i + 1) / p);
+    runPart(taskFn, taskCtx, n * i / p, n * (i + 1) / p);
     if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       { std::lock_guard<std::mutex> lock(mu); }
       doneCv.notify_one();
@@ -209,7 +218,8 @@ void ThreadPool::runClaimedParts(uint64_t gen, uint64_t parts) {
 void ThreadPool::run(int64_t n, TaskFn fn, void *ctx, unsigned maxParts) {
   if (n <= 0)
     return;
-  if (n == 1 || maxParts == 1 || threads.load(std::memory_order_relaxed) <= 1 ||
+  if (n == 1 || maxParts == 1 || inPart ||
+      threads.load(std::memory_order_relaxed) <= 1 ||
       busy.exchange(true, std::memory_order_acquire)) {
     fn(ctx, 0, n);
     return;
@@ -237,7 +247,7 @@ void ThreadPool::run(int64_t n, TaskFn fn, void *ctx, unsigned maxParts) {
     { std::lock_guard<std::mutex> lock(mu); }
     workCv.notify_all();
   }
-  fn(ctx, 0, n / parts);
+  runPart(fn, ctx, 0, n / parts);
   runClaimedParts(gen, parts);
   auto done = [&] { return pending.load(std::memory_order_acquire) == 0; };
   if (!spinUntil(done, oversubscribed(parts))) {

@@ -57,9 +57,11 @@ public:
   ThreadPool(const ThreadPool &) = delete;
   ThreadPool &operator=(const ThreadPool &) = delete;
 
-  /// Threads a parallelFor may use, the caller included (>= 1).
+  /// Threads a parallelFor may use, the caller included (>= 1); 1 on a
+  /// thread that is running a part of a parallelFor, whose own parallelFor
+  /// calls run inline (so kernels called from a part plan for one thread).
   unsigned threadCount() const {
-    return threads.load(std::memory_order_relaxed);
+    return inPart ? 1 : threads.load(std::memory_order_relaxed);
   }
 
   /// Stops the workers and starts threads - 1 new ones (0: the default).
@@ -110,6 +112,11 @@ private:
   void acquireExclusive();
   void startWorkers(unsigned threads);
   void stopWorkers();
+
+  /// Set while this thread runs a part of a parallelFor of any pool.
+  static thread_local bool inPart;
+  /// Runs one part with inPart set.
+  static void runPart(TaskFn fn, void *ctx, int64_t begin, int64_t end);
 
   std::atomic<unsigned> threads{1};
   /// Held by the one caller whose job is in flight (or by resize).
