@@ -344,6 +344,11 @@ int main(int argc, char **argv) {
       {"dWo dl^T@h", 1, 65, 256, 2048, true, false, false},
       {"embed grad x64", 64, 65, 64, 32, true, false, false},
       {"both trans", 1, 256, 256, 32, true, true, false},
+      // The char-LM gradient's products over all T*B = 2048 rows.
+      {"proj T*B   I=256 4H", 1, 2048, 1024, 256, false, true, false},
+      {"dU  dz^T@h T*B", 1, 1024, 256, 2048, true, false, false},
+      {"dW1 dz^T@x T*B", 1, 1024, 64, 2048, true, false, false},
+      {"dh  dz@W   T*B", 1, 2048, 256, 1024, false, false, false},
   };
   struct Variant {
     const char *name;

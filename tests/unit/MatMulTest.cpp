@@ -370,6 +370,12 @@ TEST(MatMulTest, CharLmShapes) {
   checkAll({1, 65, 256, 2048, true, false}, 57);
   // embedding gradient per time step: one_hot^T @ dy, batched
   checkAll({8, 65, 64, 32, true, false}, 58);
+  // weight gradients over all T*B rows, dz^T @ h: op(A) is copied per
+  // sliver (A transposed, K >= 256, N >= 4 panels); with row, column and K
+  // tails, and with B transposed too
+  checkAll({1, 1024, 256, 512, true, false}, 59);
+  checkAll({1, 203, 141, 300, true, false}, 60);
+  checkAll({2, 77, 160, 257, true, true}, 61);
 }
 
 TEST(MatMulTest, RnncMatmulIsIndependentOfTheGlobalThreadCount) {
