@@ -11,6 +11,7 @@
 #include "runtime/Optimizer.h"
 
 #include "runtime/Initializers.h"
+#include "runtime/ThreadPool.h"
 
 #include <gtest/gtest.h>
 
@@ -274,6 +275,42 @@ TEST(OptimizerTest, StateRoundTripContinuesBitIdentically) {
     EXPECT_EQ(a.f32Vec(), a2.f32Vec());
     EXPECT_EQ(b.f32Vec(), b2.f32Vec());
   }
+}
+
+// A parameter of at least 64K elements is updated in parts on the pool's
+// threads (each element depends on itself only): any thread count gives
+// the single-threaded result bit for bit, tails included.
+TEST(OptimizerTest, LargeParametersUpdateTheSameOnAnyThreadCount) {
+  const std::vector<Case> cases = {
+      {"sgd", {{"momentum", 0.9}, {"nesterov", 1}}, 0.02},
+      {"adam", {{"weight_decay", 0.01}}, 0.05},
+      {"adamw", {}, 0.05},
+      {"rmsprop", {{"centered", 1}, {"momentum", 0.5}}, 0.002}};
+  const int64_t n = 100003;
+  unsigned before = ThreadPool::global().threadCount();
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.name);
+    Rng rng(11);
+    Tensor p0 = Tensor::f32({n}, values(rng, n));
+    std::vector<Tensor> grads;
+    for (int t = 0; t < 3; ++t)
+      grads.push_back(Tensor::f32({n}, values(rng, n)));
+    std::vector<std::vector<float>> results;
+    for (unsigned threads : {1u, 2u, 3u}) {
+      ThreadPool::global().resize(threads);
+      Tensor p = p0;
+      std::vector<Tensor *> params{&p};
+      auto opt = makeOptimizer(c.name, c.args);
+      ASSERT_TRUE(opt) << opt.error();
+      for (const Tensor &g : grads)
+        ASSERT_TRUE((*opt)->step(params, {&g}, c.lr));
+      results.push_back(p.f32Vec());
+    }
+    EXPECT_NE(results[0], p0.f32Vec());
+    EXPECT_EQ(results[1], results[0]);
+    EXPECT_EQ(results[2], results[0]);
+  }
+  ThreadPool::global().resize(before);
 }
 
 TEST(OptimizerTest, StateNames) {
