@@ -96,9 +96,8 @@ Status Optimizer::step(std::vector<Tensor *> &params,
     }
     // Parts of whole 64-byte lines, so no two threads share one.
     int64_t lines = (n + 15) / 16;
-    pool.parallelFor(lines, [&](int64_t b, int64_t e) {
-      run(b * 16, std::min(n, e * 16));
-    });
+    pool.parallelFor(
+        lines, [&](int64_t b, int64_t e) { run(b * 16, std::min(n, e * 16)); });
   }
   return Status::ok();
 }
