@@ -94,7 +94,8 @@ Status Optimizer::step(std::vector<Tensor *> &params,
       run(0, n);
       continue;
     }
-    // Parts of whole 64-byte lines, so no two threads share one.
+    // Parts of multiples of 16 floats (64 bytes), so at most the line at
+    // a boundary is shared between two threads.
     int64_t lines = (n + 15) / 16;
     pool.parallelFor(
         lines, [&](int64_t b, int64_t e) { run(b * 16, std::min(n, e * 16)); });
