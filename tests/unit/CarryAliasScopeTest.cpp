@@ -14,8 +14,6 @@
 #include "ModelTestUtil.h"
 
 #include "codegen/CompiledFunction.h"
-#include "passes/Autodiff.h"
-#include "passes/Pipeline.h"
 
 #include <regex>
 
@@ -39,18 +37,11 @@ std::map<std::string, std::string> outlinedLoops(const std::string &ir) {
 }
 
 TEST(CarryAliasScopeTest, CustomCellGradientLoopsAreVectorized) {
-  auto p = lowerSource("custom_cell.rnn", readExample("custom_cell.rnn"),
-                       {{"V", 65}, {"H", 64}});
-  ASSERT_TRUE(p) << p.error();
-  ir::Diagnostics diags;
-  ASSERT_TRUE(passes::optimizeModule(*p->module, diags)) << diags.str();
-  const ir::Function &fn = *p->module->functions().at(0);
-  auto grad = passes::buildGradient(fn);
-  ASSERT_TRUE(grad) << grad.error();
-  ASSERT_TRUE(passes::optimizeFunction(*grad, diags)) << diags.str();
+  auto built = trainGradient("custom_cell.rnn", {{"V", 65}, {"H", 64}});
+  ASSERT_TRUE(built) << built.error();
   codegen::CompileOptions options;
   options.keepLLVMIR = true;
-  auto compiled = codegen::compile(**grad, options);
+  auto compiled = codegen::compile(*built->grad, options);
   ASSERT_TRUE(compiled) << compiled.error();
   auto loops = outlinedLoops((*compiled)->llvmIRAfter());
   ASSERT_GE(loops.size(), 4u) << "expected the scans' fused loops outlined";

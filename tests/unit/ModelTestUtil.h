@@ -25,6 +25,8 @@
 #include "codegen/CompiledFunction.h"
 #include "frontend/Frontend.h"
 #include "frontend/ModelInfo.h"
+#include "passes/Autodiff.h"
+#include "passes/Pipeline.h"
 
 #include <fstream>
 #include <map>
@@ -51,6 +53,32 @@ lowerSource(const std::string &file, const std::string &source,
   if (!p)
     return makeError(diags.str());
   return std::move(*p);
+}
+
+/// An example's model optimized, and its gradient built and optimized as
+/// `rnnc train` builds it.
+struct TrainGradient {
+  frontend::LoweredProgram program;
+  std::unique_ptr<ir::Function> grad;
+  const ir::Function &model() const {
+    return *program.module->functions().at(0);
+  }
+};
+inline Result<TrainGradient>
+trainGradient(const std::string &file, std::map<std::string, int64_t> sizes) {
+  auto p = lowerSource(file, readExample(file), std::move(sizes));
+  if (!p)
+    return makeError(p.error());
+  ir::Diagnostics diags;
+  if (!passes::optimizeModule(*p->module, diags))
+    return makeError(diags.str());
+  auto grad = passes::buildGradient(*p->module->functions().at(0));
+  if (!grad)
+    return makeError(grad.error());
+  std::unique_ptr<ir::Function> g = grad.take();
+  if (!passes::optimizeFunction(g, diags))
+    return makeError(diags.str());
+  return TrainGradient{std::move(*p), std::move(g)};
 }
 
 /// `fn` JIT-compiled (default options) and run on `args`.

@@ -21,8 +21,6 @@
 #include "ModelTestUtil.h"
 
 #include "codegen/CompiledFunction.h"
-#include "passes/Autodiff.h"
-#include "passes/Pipeline.h"
 #include "runtime/ThreadPool.h"
 
 using namespace rnnc;
@@ -105,28 +103,25 @@ TEST(ScanRows, SplitScansMatchInterpreter) {
   for (const SplitCase &c : cases) {
     const ExampleCase &ex = c.ex;
     SCOPED_TRACE(ex.file);
-    auto p = lowerSource(ex.file, readExample(ex.file), ex.sizes);
-    ASSERT_TRUE(p) << p.error();
-    ir::Diagnostics diags;
-    ASSERT_TRUE(passes::optimizeModule(*p->module, diags)) << diags.str();
-    const ir::Function &fn = *p->module->functions().at(0);
-    auto grad = passes::buildGradient(fn);
-    ASSERT_TRUE(grad) << grad.error();
-    ASSERT_TRUE(passes::optimizeFunction(*grad, diags)) << diags.str();
+    auto built = trainGradient(ex.file, ex.sizes);
+    ASSERT_TRUE(built) << built.error();
+    const ir::Function &fn = built->model();
+    const std::unique_ptr<ir::Function> &grad = built->grad;
 
     codegen::CompileOptions options;
     options.keepLLVMIR = true;
-    auto compiled = codegen::compile(**grad, options);
+    auto compiled = codegen::compile(*grad, options);
     ASSERT_TRUE(compiled) << compiled.error();
     size_t split =
         countOf((*compiled)->llvmIRBefore(), "call void @rnnc_scan_rows(");
     if (c.allScans)
-      EXPECT_EQ(split, scansIn(**grad));
+      EXPECT_EQ(split, scansIn(*grad));
     else
       EXPECT_GE(split, 1u);
 
-    auto args = argsFor(fn, p->models[0], ex.dims, ex.vocab, ex.lens);
-    auto want = ir::interpret(**grad, args);
+    auto args =
+        argsFor(fn, built->program.models[0], ex.dims, ex.vocab, ex.lens);
+    auto want = ir::interpret(*grad, args);
     ASSERT_TRUE(want) << want.error();
     for (unsigned threads : {2u, 1u}) {
       SCOPED_TRACE(std::to_string(threads) + " threads");
@@ -137,7 +132,7 @@ TEST(ScanRows, SplitScansMatchInterpreter) {
       Measured m;
       EXPECT_TRUE(sameResults(*got, *want, m));
       std::cout << "[ measured ] " << ex.file << " grad, " << split << " of "
-                << scansIn(**grad) << " scans split, " << threads
+                << scansIn(*grad) << " scans split, " << threads
                 << " threads: worst " << m.worstRel << "\n";
     }
   }
