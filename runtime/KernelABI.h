@@ -92,7 +92,7 @@ void rnnc_parallel_for(void (*fn)(void *env, int64_t begin, int64_t end),
 /// A scan whose steps treat each batch row on its own (codegen/
 /// LowerScan.cpp checks that): fn(env, begin, end) runs the whole loop over
 /// time for rows [begin, end). With two or more pool threads and at least
-/// 8 rows per part, the rows are split across the threads, so the steps
+/// 4 rows per part, the rows are split across the threads, so the steps
 /// need no hand-off between threads at all; the kernels a part calls then
 /// run on its thread alone. Otherwise fn(env, 0, rows) on the caller, whose
 /// kernels may split each step's work as usual.

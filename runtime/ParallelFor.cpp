@@ -20,10 +20,12 @@ namespace {
 /// math at B = 64, H = 256 (~1M units) is split, at B = 1 (~15K) it is not.
 constexpr int64_t kParallelWork = 64 * 1024;
 
-/// The fewest rows a part of a row-split scan gets. Below ~8 rows a step's
-/// product loses most of its register blocking (the micro-kernels hold 8
-/// or more rows of C), so one thread with a split product is faster.
-constexpr int64_t kMinScanRows = 8;
+/// The fewest rows a part of a row-split scan gets. Interleaved, 2 threads,
+/// lstm 256: B = 8 in parts of 4 rows ran at a median ~104 us/step against
+/// ~128 whole (gru ~67 against ~81), B = 16 in parts of 8 at ~150-164
+/// against ~200-236; but B = 4 in parts of 2 was slower than whole (~69-125
+/// against ~31-78): two rows leave the step's product too little to do.
+constexpr int64_t kMinScanRows = 4;
 
 } // namespace
 

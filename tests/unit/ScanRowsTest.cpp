@@ -2,7 +2,7 @@
 //
 // A scan whose steps keep batch rows apart runs as one loop over time per
 // range of rows (codegen/ScanRows.cpp, LowerScan.cpp, rnnc_scan_rows): with
-// two pool threads and at least 8 rows per part, each thread runs the whole
+// two pool threads and at least 4 rows per part, each thread runs the whole
 // sequence for its rows. Here the example models and their gradients, built
 // and optimized as `rnnc train` builds them, are compiled at B = 19 (parts
 // of 9 and 10 rows, so the second part starts inside a vector of rows) with
@@ -138,8 +138,8 @@ TEST(ScanRows, SplitScansMatchInterpreter) {
   }
 }
 
-// Below 8 rows per part the scan runs as before, on the caller, with its
-// products split across threads: B = 9 gives one part.
+// Below 4 rows per part the scan runs as before, on the caller, with its
+// products split across threads: B = 7 gives one part.
 TEST(ScanRows, SmallBatchRunsWhole) {
   auto p = lowerSource("charlm.rnn", readExample("charlm.rnn"),
                        {{"V", 11}, {"H", 16}, {"E", 8}});
@@ -149,8 +149,8 @@ TEST(ScanRows, SmallBatchRunsWhole) {
   const ir::Function &fn = *p->module->functions().at(0);
   auto compiled = codegen::compile(fn);
   ASSERT_TRUE(compiled) << compiled.error();
-  auto args = argsFor(fn, p->models[0], {{"T", 6}, {"B", 9}}, 11,
-                      {6, 1, 3, 5, 2, 6, 4, 1, 2});
+  auto args = argsFor(fn, p->models[0], {{"T", 6}, {"B", 7}}, 11,
+                      {6, 1, 3, 5, 2, 6, 4});
   auto want = ir::interpret(fn, args);
   ASSERT_TRUE(want) << want.error();
   PoolThreads pool(2);
