@@ -136,12 +136,11 @@ const Buffer &FunctionLowering::define(const ir::Value *v) {
     // The whole batch's buffer, allocated once on entry (allocB may see
     // only the outer function's values); this part uses its rows of it.
     std::vector<llvm::Value *> whole = buf.dims;
-    const ir::TensorType &t = v->type();
-    for (size_t k = 0; k < t.rank(); ++k)
-      if (!t.dim(k).isStatic() && t.dim(k).sym == rowPart->sym)
-        whole[k] = rowPart->batch;
+    const bool rows = hasRowsOf(v->type(), rowPart->sym);
+    if (rows)
+      whole[0] = rowPart->batch;
     buf.data = allocate(product(allocB, whole), buf.dtype, v->name());
-    if (t.rank() >= 1 && !t.dim(0).isStatic() && t.dim(0).sym == rowPart->sym)
+    if (rows)
       buf.data = elemPtr(buf.dtype, buf.data,
                          b.CreateMul(rowPart->first, product(buf.dims, 1)));
   } else {

@@ -53,6 +53,11 @@ int64_t normalizedAxis(const ir::Operation &op, size_t rank);
 /// parallel (ScanRows.cpp has the rules); nullopt otherwise.
 std::optional<std::string> rowSplitSymbol(const ir::Operation &scan);
 
+/// Whether a value of type `t` has one row per batch row (`sym` at dim 0).
+inline bool hasRowsOf(const ir::TensorType &t, const std::string &sym) {
+  return t.rank() >= 1 && !t.dim(0).isStatic() && t.dim(0).sym == sym;
+}
+
 class FunctionLowering {
 public:
   FunctionLowering(const ir::Function &fn, llvm::Module &module,
@@ -204,16 +209,18 @@ private:
   /// The function code is emitted into now, and the lowered function.
   llvm::Function *llvmFn = nullptr, *mainFn = nullptr;
   /// While a row-split scan's body is lowered (LowerScan.cpp) into its
-  /// part function for rows [first, first + rows): body values with the
-  /// batch dim `sym` get buffers of the whole batch (`batch` rows), of
-  /// which the part uses its rows; the symbol itself reads `rows`.
+  /// part function for the rows from `first`: body values with the batch
+  /// dim `sym` (always their dim 0, ScanRows.cpp) get buffers of the whole
+  /// batch (`batch` rows), of which the part uses its rows; the symbol
+  /// itself reads the part's row count.
   struct RowPart {
     std::string sym;
-    llvm::Value *batch, *first, *rows;
+    llvm::Value *batch, *first;
   };
   std::optional<RowPart> rowPart;
-  /// Ops lowered ahead of their block (a row-split scan's constants
-  /// without the batch dim), which lowerBlock then skips.
+  /// Ops lowered ahead of their block (a row-split scan's ops without the
+  /// batch dim, such as a slice of a captured bias), which lowerBlock then
+  /// skips.
   std::unordered_set<const ir::Operation *> preLowered;
   llvm::BasicBlock *entryBB = nullptr, *allocBB = nullptr;
   llvm::IRBuilder<> allocB;

@@ -44,11 +44,6 @@
 
 namespace rnnc::codegen {
 
-/// Whether a value of type `t` has one row per batch row (`sym` at dim 0).
-static bool rowPartOf(const ir::TensorType &t, const std::string &sym) {
-  return t.rank() >= 1 && !t.dim(0).isStatic() && t.dim(0).sym == sym;
-}
-
 void FunctionLowering::packScanWeights(const ir::Block &body,
                                        const ir::ScanLayout &l,
                                        llvm::Value *steps) {
@@ -231,7 +226,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     // before the split: each thread would write the same buffer.
     for (const auto &o : body.ops())
       if (!ir::isTerminator(o->kind()) &&
-          !rowPartOf(o->result(0)->type(), *rowSym)) {
+          !hasRowsOf(o->result(0)->type(), *rowSym)) {
         if (llvm::Error err = lowerOp(*o))
           return err;
         preLowered.insert(o.get());
@@ -248,7 +243,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     b.SetInsertPoint(entryBB);
     first = partFn->getArg(1);
     rows = b.CreateSub(partFn->getArg(2), first, "rows", true, true);
-    rowPart = RowPart{*rowSym, batch, first, rows};
+    rowPart = RowPart{*rowSym, batch, first};
     symbolValues[*rowSym] = rows;
   }
   // Row `first` of a [B, ...] buffer.
@@ -294,7 +289,7 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   // A capture with a row per batch row is read at this loop's rows.
   for (unsigned i = 0; i < l.numCapture && rowSym; ++i) {
     const ir::Value *c = op.operand(l.captureBegin() + i);
-    if (rowPartOf(c->type(), *rowSym))
+    if (hasRowsOf(c->type(), *rowSym))
       bind(body.arg(l.numSeq + l.numCarry + i), atFirst(bufferOf(c)));
   }
   llvm::Value *lengthsAt = lengths ? atFirst(*lengths) : nullptr;

@@ -231,9 +231,8 @@ bool sinkOne(Operation &scan) {
     Operation *mm = d->definingOp();
     if (d == acc || !mm || add->result(0)->type() != acc->type())
       continue;
-    auto [x, axes] = mm->kind() == OpKind::MatMul
-                         ? std::pair<Value *, std::vector<int64_t>>{}
-                         : summed(d);
+    // (summed() finds nothing in a matmul.)
+    auto [x, axes] = summed(d);
     if (mm->kind() != OpKind::MatMul && !x)
       continue;
     // Build after the scan; on failure everything built is erased again.

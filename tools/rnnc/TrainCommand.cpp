@@ -533,7 +533,7 @@ int train(const std::vector<std::string> &args) {
       break;
     }
     for (size_t s = 0; s < rs.states.size(); ++s)
-      rs.states[s] = std::move(out[trainLayout.finalStates()[s]]);
+      std::swap(rs.states[s], out[trainLayout.finalStates()[s]]);
     ++rs.step;
     unitsDone += b.units;
     double stepSec = std::chrono::duration<double>(
