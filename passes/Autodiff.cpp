@@ -269,6 +269,18 @@ buildGradient(const Function &fn, const GradientOptions &options) {
   return std::move(m.functions().front());
 }
 
+std::unique_ptr<Function> cloneFunction(const Function &fn) {
+  auto copy = std::make_unique<Function>(fn.name(), fn.loc());
+  ValueMap map;
+  for (unsigned i = 0; i < fn.numArgs(); ++i)
+    map.emplace(fn.arg(i), copy->addArg(fn.arg(i)->type(), fn.arg(i)->name(),
+                                        fn.argAttrs(i)));
+  Builder b(&copy->body());
+  for (const auto &op : fn.body().ops())
+    cloneOp(b, *op, map);
+  return copy;
+}
+
 namespace {
 
 class GradientPass : public Pass {

@@ -48,6 +48,11 @@ buildGradient(const ir::Function &fn, const GradientOptions &options = {});
 Result<std::vector<unsigned>> gradientArgs(const ir::Function &fn,
                                            const GradientOptions &options = {});
 
+/// A copy of fn (arguments with their names and attributes, body, scan
+/// regions) that shares nothing with it, so passes may rewrite one and
+/// leave the other as it is.
+std::unique_ptr<ir::Function> cloneFunction(const ir::Function &fn);
+
 /// "grad": appends `<fn>_grad` (buildGradient with default options) after
 /// each function of the module that has an f32[] first result and a param.
 /// A module pass (it adds functions), so it is not among the built-ins that

@@ -63,7 +63,8 @@ void registerAllPasses() {
   // Each pass states its own name and description; one instance reads them.
   for (PassFactory factory :
        {PassFactory(createCanonicalizePass), PassFactory(createCSEPass),
-        PassFactory(createDCEPass), PassFactory(createGateFusionPass),
+        PassFactory(createDCEPass), PassFactory(createFoldEmbeddingPass),
+        PassFactory(createGateFusionPass),
         PassFactory(createHoistInputProjectionPass),
         PassFactory(createSinkAccumulatorsPass),
         PassFactory(createSinkSlicesPass)}) {

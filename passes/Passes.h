@@ -22,6 +22,9 @@ std::unique_ptr<Pass> createCSEPass();
 /// "dce": removes unused ops, and unused outputs, carries, captures and
 /// sequences of scans.
 std::unique_ptr<Pass> createDCEPass();
+/// "fold-embedding": matmul(embed(table, ids), W) -> embed(table @ W, ids)
+/// for small tables; a training pass (Pipeline.h), not in the pipeline.
+std::unique_ptr<Pass> createFoldEmbeddingPass();
 std::unique_ptr<Pass> createGateFusionPass();
 std::unique_ptr<Pass> createHoistInputProjectionPass();
 std::unique_ptr<Pass> createSinkAccumulatorsPass();

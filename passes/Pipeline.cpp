@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "passes/Pipeline.h"
 
+#include "passes/Autodiff.h"
 #include "passes/PassManager.h"
 
 namespace rnnc::passes {
@@ -63,6 +64,25 @@ Status optimizeFunction(std::unique_ptr<ir::Function> &fn,
   Status s = optimizeModule(module, diags);
   fn = std::move(module.functions().front());
   return s;
+}
+
+const std::vector<std::string> &trainingPasses() {
+  static const std::vector<std::string> names = {"fold-embedding"};
+  return names;
+}
+
+Result<std::unique_ptr<ir::Function>> trainingForward(const ir::Function &fn,
+                                                      ir::Diagnostics &diags) {
+  ir::Module module;
+  module.addFunction(cloneFunction(fn));
+  PassManager pm;
+  if (Status s =
+          pm.addPipeline(join(trainingPasses(), trainingPasses().size()));
+      !s)
+    return Error{s.error()};
+  if (Status s = pm.run(module, diags); !s)
+    return Error{s.error()};
+  return std::move(module.functions().front());
 }
 
 } // namespace rnnc::passes

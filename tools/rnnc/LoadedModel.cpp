@@ -219,16 +219,23 @@ bool parseFloatFlag(const char *command, const std::string &flag,
 Result<std::unique_ptr<ir::Function>>
 buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
                    const passes::GradientOptions &gradOpts) {
-  auto grad = passes::buildGradient(fn, gradOpts);
-  if (!grad || opts.extra.count("no-optimize"))
-    return grad;
+  if (opts.extra.count("no-optimize"))
+    return passes::buildGradient(fn, gradOpts);
   ir::Diagnostics diags;
-  if (Status s = passes::optimizeFunction(*grad, diags); !s) {
+  auto failed = [&](const std::string &error) -> Error {
     std::ostringstream os;
     diags.print(os);
-    return makeError(s.error() + (os.str().empty() ? "" : "\n" + os.str()) +
+    return makeError(error + (os.str().empty() ? "" : "\n" + os.str()) +
                      " (--no-optimize skips the passes)");
-  }
+  };
+  auto fwd = passes::trainingForward(fn, diags);
+  if (!fwd)
+    return failed(fwd.error());
+  auto grad = passes::buildGradient(**fwd, gradOpts);
+  if (!grad)
+    return grad;
+  if (Status s = passes::optimizeFunction(*grad, diags); !s)
+    return failed(s.error());
   return grad;
 }
 

@@ -50,9 +50,10 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      bool training = false,
                                      bool optimize = true);
 
-/// The gradient function of `fn` (passes::buildGradient), optimized like
-/// the forward one unless the command was given --no-optimize. The error
-/// is ready to print after "differentiating 'model': ".
+/// The gradient function of `fn` (passes::buildGradient), built from
+/// passes::trainingForward(fn) and optimized like the forward one, unless
+/// the command was given --no-optimize (then from fn as it is, unoptimized).
+/// The error is ready to print after "differentiating 'model': ".
 Result<std::unique_ptr<ir::Function>>
 buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
                    const passes::GradientOptions &gradOpts);
