@@ -4,19 +4,20 @@
 // Every example model, and one-layer GRU and Elman models, is run as lowered
 // on the reference interpreter (the reference) and after the optimization
 // pipeline (passes/Pipeline.h) through the JIT, forward and gradient: the
-// gradient is built from the optimized forward function and optimized
-// itself, as `rnnc train` does. The results must agree within the
-// tolerance of ModelTestUtil.h; the passes reassociate sums (the bias joins
-// the input projection, sums over steps run in another order), so they are
-// not bit-equal. The optimized gradient also goes through the interpreter,
-// to tell a pass bug from a codegen one. Every case has at least 8 steps
-// and 2 rows, so the JIT's scans multiply against packed weights
+// gradient is built from the optimized forward function with the training
+// passes run on it, and optimized itself, as `rnnc train` does. The results
+// must agree within the tolerance of ModelTestUtil.h; the passes reassociate
+// sums (the bias joins the input projection, sums over steps run in another
+// order), so they are not bit-equal. The optimized gradient also goes through
+// the interpreter, to tell a pass bug from a codegen one. Every case has at
+// least 8 steps and 2 rows, so the JIT's scans multiply against packed weights
 // (runtime/PackedMatMul.cpp), forward and backward.
 //
 // The comparisons mean something only if the pipeline changed the IR, so the
 // test also checks what it did to the char-LM: one matmul per forward step
-// (gate fusion and hoisting) and none carried as a weight-gradient sum in a
-// backward step (sink-accumulators).
+// (gate fusion and hoisting), none carried as a weight-gradient sum in a
+// backward step (sink-accumulators), and no product over the embedded tokens
+// in the training gradient (fold-embedding).
 //
 //===----------------------------------------------------------------------===//
 #include "GlobalPoolSize.h"
@@ -137,6 +138,19 @@ ScanMatmuls countScanMatmuls(ir::Function &fn) {
   return r;
 }
 
+/// Top-level matmuls with an embed's result (the embedded tokens, one row
+/// per position) as an operand.
+int embeddedProducts(ir::Function &fn) {
+  int n = 0;
+  for (auto &op : fn.body().ops())
+    if (op->kind() == ir::OpKind::MatMul)
+      for (int i = 0; i < 2; ++i) {
+        ir::Operation *d = op->operand(i)->definingOp();
+        n += d && d->kind() == ir::OpKind::Embed;
+      }
+  return n;
+}
+
 TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
   const GlobalPoolSize threads(3);
   ASSERT_EQ(threads.got(), 3u);
@@ -162,7 +176,9 @@ TEST(OptimizedModels, MatchTheLoweredModelsForwardAndGradient) {
 
     auto grad0 = passes::buildGradient(fn0);
     ASSERT_TRUE(grad0) << grad0.error();
-    auto grad1 = passes::buildGradient(fn1);
+    auto train1 = passes::trainingForward(fn1, diags);
+    ASSERT_TRUE(train1) << train1.error();
+    auto grad1 = passes::buildGradient(**train1);
     ASSERT_TRUE(grad1) << grad1.error();
     ASSERT_TRUE(passes::optimizeFunction(*grad1, diags)) << diags.str();
     auto gwant = ir::interpret(**grad0, args);
@@ -201,6 +217,17 @@ TEST(OptimizedModels, PipelineFusesHoistsAndSinksTheCharLM) {
   // (dh = dS U), and no weight-gradient product left in any step.
   EXPECT_EQ(g.perScan, (std::vector<int>{1, 1, 1, 1}));
   EXPECT_EQ(g.transposedA, (std::vector<int>{0, 0, 0, 0}));
+  // The hoisted first-layer projection multiplies the T*B embedded tokens
+  // (forward, and dW = e^T dp backward) until fold-embedding, which rnnc
+  // train runs first, moves it onto the table.
+  EXPECT_GT(embeddedProducts(**grad1), 0);
+  auto train = passes::trainingForward(fn, diags);
+  ASSERT_TRUE(train) << train.error();
+  auto grad2 = passes::buildGradient(**train);
+  ASSERT_TRUE(grad2);
+  ASSERT_TRUE(passes::optimizeFunction(*grad2, diags)) << diags.str();
+  EXPECT_EQ(embeddedProducts(**grad2), 0);
+  EXPECT_EQ(countScanMatmuls(**grad2).perScan, g.perScan);
 }
 
 } // namespace
