@@ -25,8 +25,12 @@
 // step would multiply the whole table for one row. So the pass is not in
 // the optimization pipeline every command runs; it is one of the training
 // passes (passes/Pipeline.h), run on the forward function a gradient is
-// built from, where a call covers a training window (hundreds of rows or
-// more). Even there it folds only tables of at most kMaxTableRows rows.
+// built from, where a call covers a training window. It folds tables of at
+// most kMaxTableRows rows, and a caller that knows its rows per call (rnnc
+// train's B * bptt for a text stream) lowers that limit to half of them
+// (createFoldEmbeddingPassUpTo): the unfolded form's two products over the
+// rows then cost at least what the folded form's table products and
+// scatter-add do.
 //
 // Rewrite: in the function's top-level block (not in a scan body, where a
 // product covers one step's B rows), a matmul whose first operand is the
@@ -41,19 +45,23 @@
 #include "ir/Builder.h"
 #include "passes/Passes.h"
 
+#include <algorithm>
+
 namespace rnnc::passes {
 
 using namespace ir;
 
 namespace {
 
-/// The largest vocabulary folded. A training window is rarely under 512
-/// rows (B * T), so the table product costs at most what it replaces.
+/// The largest vocabulary folded when the rows per call are unknown. A
+/// training window is rarely under 512 rows (B * T), so the table product
+/// costs at most what it replaces.
 constexpr int64_t kMaxTableRows = 512;
 
 /// The embed feeding `mm` as its untransposed left operand, if `mm` is a
 /// product the rewrite applies to.
-Operation *foldableEmbed(const Operation &mm, const Block &block) {
+Operation *foldableEmbed(const Operation &mm, const Block &block,
+                         int64_t maxRows) {
   if (mm.kind() != OpKind::MatMul || mm.getBool("transpose_a"))
     return nullptr;
   Operation *e = mm.operand(0)->definingOp();
@@ -62,15 +70,15 @@ Operation *foldableEmbed(const Operation &mm, const Block &block) {
   const TensorType &table = e->operand(0)->type();
   const TensorType &w = mm.operand(1)->type();
   if (table.rank() != 2 || w.rank() != 2 || !table.dim(0).isStatic() ||
-      table.dim(0).size > kMaxTableRows)
+      table.dim(0).size > maxRows)
     return nullptr;
   return e;
 }
 
-bool foldOne(Block &block) {
+bool foldOne(Block &block, int64_t maxRows) {
   for (auto &opPtr : block.ops()) {
     Operation *mm = opPtr.get();
-    Operation *e = foldableEmbed(*mm, block);
+    Operation *e = foldableEmbed(*mm, block, maxRows);
     if (!e)
       continue;
     Builder b;
@@ -99,22 +107,31 @@ bool foldOne(Block &block) {
 
 class FoldEmbeddingPass : public FunctionPass {
 public:
+  explicit FoldEmbeddingPass(int64_t maxRows) : maxRows(maxRows) {}
   std::string_view name() const override { return "fold-embedding"; }
   std::string_view description() const override {
     return "Project a small embedding table once and look up its rows "
            "instead of projecting every embedded position (a training pass)";
   }
   Status runOnFunction(Function &fn) override {
-    while (foldOne(fn.body())) {
+    while (foldOne(fn.body(), maxRows)) {
     }
     return Status::ok();
   }
+
+private:
+  int64_t maxRows;
 };
 
 } // namespace
 
 std::unique_ptr<Pass> createFoldEmbeddingPass() {
-  return std::make_unique<FoldEmbeddingPass>();
+  return std::make_unique<FoldEmbeddingPass>(kMaxTableRows);
+}
+
+std::unique_ptr<Pass> createFoldEmbeddingPassUpTo(int64_t maxTableRows) {
+  return std::make_unique<FoldEmbeddingPass>(
+      std::min(maxTableRows, kMaxTableRows));
 }
 
 } // namespace rnnc::passes

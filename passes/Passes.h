@@ -25,6 +25,8 @@ std::unique_ptr<Pass> createDCEPass();
 /// "fold-embedding": matmul(embed(table, ids), W) -> embed(table @ W, ids)
 /// for small tables; a training pass (Pipeline.h), not in the pipeline.
 std::unique_ptr<Pass> createFoldEmbeddingPass();
+/// fold-embedding for tables of at most min(maxTableRows, 512) rows.
+std::unique_ptr<Pass> createFoldEmbeddingPassUpTo(int64_t maxTableRows);
 std::unique_ptr<Pass> createGateFusionPass();
 std::unique_ptr<Pass> createHoistInputProjectionPass();
 std::unique_ptr<Pass> createSinkAccumulatorsPass();

@@ -14,6 +14,7 @@
 
 #include "passes/Autodiff.h"
 #include "passes/PassManager.h"
+#include "passes/Passes.h"
 
 namespace rnnc::passes {
 
@@ -66,20 +67,15 @@ Status optimizeFunction(std::unique_ptr<ir::Function> &fn,
   return s;
 }
 
-const std::vector<std::string> &trainingPasses() {
-  static const std::vector<std::string> names = {"fold-embedding"};
-  return names;
-}
-
-Result<std::unique_ptr<ir::Function>> trainingForward(const ir::Function &fn,
-                                                      ir::Diagnostics &diags) {
+Result<std::unique_ptr<ir::Function>>
+trainingForward(const ir::Function &fn, ir::Diagnostics &diags,
+                int64_t rowsPerCall) {
   ir::Module module;
   module.addFunction(cloneFunction(fn));
   PassManager pm;
-  if (Status s =
-          pm.addPipeline(join(trainingPasses(), trainingPasses().size()));
-      !s)
-    return Error{s.error()};
+  // The training passes, told what the caller knows of its calls.
+  pm.addPass(rowsPerCall > 0 ? createFoldEmbeddingPassUpTo(rowsPerCall / 2)
+                             : createFoldEmbeddingPass());
   if (Status s = pm.run(module, diags); !s)
     return Error{s.error()};
   return std::move(module.functions().front());

@@ -228,6 +228,15 @@ TEST(OptimizedModels, PipelineFusesHoistsAndSinksTheCharLM) {
   ASSERT_TRUE(passes::optimizeFunction(*grad2, diags)) << diags.str();
   EXPECT_EQ(embeddedProducts(**grad2), 0);
   EXPECT_EQ(countScanMatmuls(**grad2).perScan, g.perScan);
+
+  // Told the rows per call, the pass folds only a table of at most half of
+  // them: the 11-row table at 22 rows a call, not at 21.
+  for (int64_t rows : {21, 22}) {
+    SCOPED_TRACE(rows);
+    auto sized = passes::trainingForward(fn, diags, rows);
+    ASSERT_TRUE(sized) << sized.error();
+    EXPECT_EQ(embeddedProducts(**sized) == 0, rows == 22);
+  }
 }
 
 } // namespace

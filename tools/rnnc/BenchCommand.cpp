@@ -253,7 +253,7 @@ int runConfig(const BenchConfig &cfg, const BenchFlags &flags,
     passes::GradientOptions gopts;
     gopts.lossResult = static_cast<unsigned>(layout.lossResult());
     // The gradient rnnc train compiles: autodiff, then the same pipeline.
-    auto g = buildModelGradient(opts, *model->fn, gopts);
+    auto g = buildModelGradient(opts, *model->fn, gopts, cfg.batch * cfg.steps);
     if (!g)
       return fail("differentiating '" + info.name + "': " + g.error());
     grad = g.take();

@@ -218,7 +218,8 @@ bool parseFloatFlag(const char *command, const std::string &flag,
 
 Result<std::unique_ptr<ir::Function>>
 buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
-                   const passes::GradientOptions &gradOpts) {
+                   const passes::GradientOptions &gradOpts,
+                   int64_t rowsPerCall) {
   if (opts.extra.count("no-optimize"))
     return passes::buildGradient(fn, gradOpts);
   ir::Diagnostics diags;
@@ -228,7 +229,7 @@ buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
     return makeError(error + (os.str().empty() ? "" : "\n" + os.str()) +
                      " (--no-optimize skips the passes)");
   };
-  auto fwd = passes::trainingForward(fn, diags);
+  auto fwd = passes::trainingForward(fn, diags, rowsPerCall);
   if (!fwd)
     return failed(fwd.error());
   auto grad = passes::buildGradient(**fwd, gradOpts);

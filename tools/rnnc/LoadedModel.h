@@ -51,12 +51,15 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      bool optimize = true);
 
 /// The gradient function of `fn` (passes::buildGradient), built from
-/// passes::trainingForward(fn) and optimized like the forward one, unless
-/// the command was given --no-optimize (then from fn as it is, unoptimized).
-/// The error is ready to print after "differentiating 'model': ".
+/// passes::trainingForward(fn, rowsPerCall) and optimized like the forward
+/// one, unless the command was given --no-optimize (then from fn as it is,
+/// unoptimized). `rowsPerCall`: the positions (B * T) each call covers when
+/// the command knows them, else 0. The error is ready to print after
+/// "differentiating 'model': ".
 Result<std::unique_ptr<ir::Function>>
 buildModelGradient(const ModelOptions &opts, const ir::Function &fn,
-                   const passes::GradientOptions &gradOpts);
+                   const passes::GradientOptions &gradOpts,
+                   int64_t rowsPerCall = 0);
 
 /// A model's declared input or target, read from the syntax tree before
 /// lowering (so a command can bind sizes from the data first).

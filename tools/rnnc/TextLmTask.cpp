@@ -96,6 +96,9 @@ public:
   int64_t batchesPerEpoch() const override {
     return stream->windowsPerEpoch();
   }
+  int64_t positionsPerBatch() const override {
+    return shape.batch * shape.bptt;
+  }
 
   Result<EvalResult> evaluate(const codegen::CompiledFunction &forward,
                               const ModelArgs &layout,

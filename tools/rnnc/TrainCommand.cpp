@@ -329,7 +329,8 @@ int train(const std::vector<std::string> &args) {
   // long sequences, about a third more time).
   passes::GradientOptions gradOpts;
   gradOpts.recompute = opts.extra.count("recompute") > 0;
-  auto grad = buildModelGradient(opts, *trainModel.fn, gradOpts);
+  auto grad = buildModelGradient(opts, *trainModel.fn, gradOpts,
+                                 (*task)->positionsPerBatch());
   if (!grad) {
     fail("differentiating '" + model->info.name + "': " + grad.error());
     return kExitModelError;

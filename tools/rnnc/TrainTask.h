@@ -134,6 +134,10 @@ public:
   virtual void seek(int64_t position) = 0;
   virtual int64_t epoch() const = 0;
   virtual int64_t batchesPerEpoch() const = 0;
+  /// The positions (rows times steps) every training batch holds, where
+  /// that is fixed (a text stream's batch * bptt); 0 where batches vary.
+  /// Sizes the training passes (passes::trainingForward).
+  virtual int64_t positionsPerBatch() const { return 0; }
 
   /// Loss (and accuracy) of `forward` on the held-out part; at most
   /// `maxBatches` batches (0: all). `args` has the parameters bound.
