@@ -222,6 +222,16 @@ Result<std::vector<unsigned>> gradientArgs(const Function &fn,
   return wrt;
 }
 
+/// An empty function named `name` with fn's arguments (types, names and
+/// attributes), as the gradient and a copy of fn both start.
+static std::unique_ptr<Function> withArgsOf(const Function &fn,
+                                            std::string name) {
+  auto out = std::make_unique<Function>(std::move(name), fn.loc());
+  for (unsigned i = 0; i < fn.numArgs(); ++i)
+    out->addArg(fn.arg(i)->type(), fn.arg(i)->name(), fn.argAttrs(i));
+  return out;
+}
+
 Result<std::unique_ptr<Function>>
 buildGradient(const Function &fn, const GradientOptions &options) {
   const Operation *ret = fn.returnOp();
@@ -240,9 +250,7 @@ buildGradient(const Function &fn, const GradientOptions &options) {
   if (!wrt)
     return Error{wrt.error()};
 
-  auto grad = std::make_unique<Function>(fn.name() + "_grad", fn.loc());
-  for (unsigned i = 0; i < fn.numArgs(); ++i)
-    grad->addArg(fn.arg(i)->type(), fn.arg(i)->name(), fn.argAttrs(i));
+  auto grad = withArgsOf(fn, fn.name() + "_grad");
   GradientBuilder gb(fn, *grad, options);
   auto results = gb.run(*wrt);
   if (!results)
@@ -270,11 +278,10 @@ buildGradient(const Function &fn, const GradientOptions &options) {
 }
 
 std::unique_ptr<Function> cloneFunction(const Function &fn) {
-  auto copy = std::make_unique<Function>(fn.name(), fn.loc());
+  auto copy = withArgsOf(fn, fn.name());
   ValueMap map;
   for (unsigned i = 0; i < fn.numArgs(); ++i)
-    map.emplace(fn.arg(i), copy->addArg(fn.arg(i)->type(), fn.arg(i)->name(),
-                                        fn.argAttrs(i)));
+    map.emplace(fn.arg(i), copy->arg(i));
   Builder b(&copy->body());
   for (const auto &op : fn.body().ops())
     cloneOp(b, *op, map);

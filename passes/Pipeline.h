@@ -42,12 +42,11 @@ Status optimizeFunction(std::unique_ptr<ir::Function> &fn,
 /// fn (already optimized) with the training passes run on it, rewrites that
 /// pay off over the many rows of a training window but not over the one
 /// row of a sampling step, so they are not in the optimization pipeline
-/// (now one, fold-embedding). fn itself is
-/// left unchanged (commands still run it as it is). `rowsPerCall` is the
-/// number of positions (B * T) each call will embed when the caller knows
-/// it, 0 when not: fold-embedding then folds only tables of at most half
-/// that many rows. Errors name the failing pass; the verifier's messages go
-/// to `diags`.
+/// (now one, fold-embedding). fn itself is left unchanged (commands still
+/// run it as it is). `rowsPerCall` is the number of positions (B * T) each
+/// call will embed when the caller knows it, 0 when not; where known,
+/// fold-embedding folds only tables of at most half that many rows. Errors
+/// name the failing pass; the verifier's messages go to `diags`.
 Result<std::unique_ptr<ir::Function>> trainingForward(const ir::Function &fn,
                                                       ir::Diagnostics &diags,
                                                       int64_t rowsPerCall = 0);

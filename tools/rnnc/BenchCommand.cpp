@@ -252,7 +252,8 @@ int runConfig(const BenchConfig &cfg, const BenchFlags &flags,
   if (cfg.train) {
     passes::GradientOptions gopts;
     gopts.lossResult = static_cast<unsigned>(layout.lossResult());
-    // The gradient rnnc train compiles: autodiff, then the same pipeline.
+    // The gradient rnnc train compiles: the training passes sized for this
+    // call's B * T rows, autodiff, then the same pipeline.
     auto g = buildModelGradient(opts, *model->fn, gopts, cfg.batch * cfg.steps);
     if (!g)
       return fail("differentiating '" + info.name + "': " + g.error());
