@@ -11,6 +11,7 @@
 #include "ir/Operation.h"
 
 #include <functional>
+#include <initializer_list>
 #include <list>
 #include <memory>
 
@@ -49,6 +50,12 @@ public:
   }
   /// Erases `op` (its results must have no uses); returns the next position.
   iterator erase(Operation *op);
+  /// Undoes a rewrite a pass has just built and cannot use: erases the op
+  /// defining each value, in the order given (newest first, so each is
+  /// unused once the ones after it in the program are gone). Null values
+  /// and values no op of this block defines (arguments, the pass's own
+  /// inputs) are skipped.
+  void eraseBuilt(std::initializer_list<Value *> newestFirst);
   /// Detaches `op` without destroying it.
   std::unique_ptr<Operation> take(Operation *op);
   iterator find(Operation *op);

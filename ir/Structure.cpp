@@ -238,6 +238,12 @@ Block::iterator Block::erase(Operation *op) {
   return opList.erase(it);
 }
 
+void Block::eraseBuilt(std::initializer_list<Value *> newestFirst) {
+  for (Value *v : newestFirst)
+    if (v && v->definingOp() && v->definingOp()->parentBlock() == this)
+      erase(v->definingOp());
+}
+
 std::unique_ptr<Operation> Block::take(Operation *op) {
   auto it = find(op);
   assert(it != opList.end());

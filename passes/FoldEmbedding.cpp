@@ -89,10 +89,7 @@ bool foldOne(Block &block, int64_t maxRows) {
     Value *p = t ? b.embed(t, e->operand(1)) : nullptr;
     if (!p || p->type() != mm->result(0)->type()) {
       // A type rule refused it: leave the product as it was.
-      if (p)
-        block.erase(p->definingOp());
-      if (t)
-        block.erase(t->definingOp());
+      block.eraseBuilt({p, t});
       continue;
     }
     p->setName(mm->result(0)->name());

@@ -190,8 +190,7 @@ private:
       Value *cat = b.concat(rhs, tb ? 0 : 1);
       Value *fused = cat ? b.matmul(a, cat, ta, tb) : nullptr;
       if (!fused) {
-        if (cat)
-          block.erase(cat->definingOp());
+        block.eraseBuilt({cat});
         continue;
       }
       int64_t last = static_cast<int64_t>(fused->type().rank()) - 1;
@@ -345,9 +344,7 @@ private:
         Value *sum = base ? b.add(base, cat) : nullptr;
         if (!sum || sum->type() != base->type()) {
           // Leave the IR as it was: the ops just made have no uses.
-          for (Value *v : {sum, base == of ? nullptr : base, cat})
-            if (v && v->definingOp())
-              block.erase(v->definingOp());
+          block.eraseBuilt({sum, base == of ? nullptr : base, cat});
           continue;
         }
         for (const BiasEntry &e : run) {

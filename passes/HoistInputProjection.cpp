@@ -210,10 +210,7 @@ private:
         Value *mc = b.add(m, c);
         Value *sum = mc ? b.add(mc, v) : nullptr;
         if (!sum || sum->type() != outer->result(0)->type()) {
-          if (sum)
-            body.erase(sum->definingOp());
-          if (mc)
-            body.erase(mc->definingOp());
+          body.eraseBuilt({sum, mc});
           continue;
         }
         outer->result(0)->replaceAllUsesWith(sum);
