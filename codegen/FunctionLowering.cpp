@@ -245,13 +245,55 @@ void FunctionLowering::reportError(int32_t code, llvm::Value *a,
                 b.CreateSExtOrTrunc(bound, i64Ty())});
 }
 
+void FunctionLowering::emitParallelLoop(
+    llvm::Value *n, llvm::Value *work, const llvm::Twine &name,
+    llvm::function_ref<void(llvm::Value *, llvm::Value *)> body) {
+  // Certainly too small to split (static, under ~4K units): inline, as
+  // lowerGroup decides for elementwise loops.
+  if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(work);
+      c && c->getSExtValue() < 4096) {
+    body(i64(0), n);
+    return;
+  }
+  auto *fnTy = llvm::FunctionType::get(b.getVoidTy(),
+                                       {b.getPtrTy(), i64Ty(), i64Ty()}, false);
+  auto *loopFn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
+                                        llvmFn->getName() + "." + name, module);
+  applyTargetAttributes(*loopFn, target);
+  loopFn->addFnAttr(llvm::Attribute::NoUnwind);
+  llvm::Function *outerFn = llvmFn;
+  llvm::BasicBlock *outerEntry = entryBB;
+  llvm::IRBuilderBase::InsertPoint ip = b.saveIP();
+  llvmFn = loopFn;
+  entryBB = llvm::BasicBlock::Create(ctx, "entry", loopFn);
+  b.SetInsertPoint(entryBB);
+  body(loopFn->getArg(1), loopFn->getArg(2));
+  b.CreateRetVoid();
+  llvmFn = outerFn;
+  entryBB = outerEntry;
+  b.restoreIP(ip);
+  llvm::Value *env = passOuterValues(loopFn);
+  b.CreateCall(runtime(RuntimeFn::ParallelFor), {loopFn, env, n, work});
+}
+
+void FunctionLowering::emitRange(llvm::Value *begin, llvm::Value *end,
+                                 const llvm::Twine &name,
+                                 llvm::function_ref<void(llvm::Value *)> body) {
+  emitLoop(b.CreateSub(end, begin, "", true, true), name, [&](llvm::Value *i) {
+    body(b.CreateAdd(i, begin, "", true, true));
+  });
+}
+
 llvm::Value *FunctionLowering::passOuterValues(llvm::Function *inner) {
   llvm::Function *outer = b.GetInsertBlock()->getParent();
+  // Any function's value but inner's: inner may be nested in a function
+  // that is itself outlined later (a parallel loop in a row-split scan's
+  // part), whose own passOuterValues then passes on what this one stores.
   auto isOuter = [&](const llvm::Value *v) {
     if (const auto *i = llvm::dyn_cast<llvm::Instruction>(v))
-      return i->getFunction() == outer;
+      return i->getFunction() != inner;
     if (const auto *a = llvm::dyn_cast<llvm::Argument>(v))
-      return a->getParent() == outer;
+      return a->getParent() != inner;
     return false;
   };
   std::vector<llvm::Value *> used;

@@ -113,6 +113,19 @@ public:
   void emitLoop(llvm::Value *n, const llvm::Twine &name,
                 llvm::function_ref<void(llvm::Value *)> body,
                 unsigned interleave = 0);
+  /// for (i = begin; i < end; ++i) body(i).
+  void emitRange(llvm::Value *begin, llvm::Value *end, const llvm::Twine &name,
+                 llvm::function_ref<void(llvm::Value *)> body);
+  /// body(begin, end) over [0, n): emitted into an outlined function that
+  /// rnnc_parallel_for (runtime/KernelABI.h) runs in contiguous parts on
+  /// the thread pool when `work` (in about vector instructions) repays
+  /// waking a thread, else once; inline when `work` is a small constant.
+  /// body may use this function's values freely (passOuterValues passes
+  /// them), but its parts run at the same time: each must write only its
+  /// own elements, so no shared accumulator slot and no reportError.
+  void emitParallelLoop(
+      llvm::Value *n, llvm::Value *work, const llvm::Twine &name,
+      llvm::function_ref<void(llvm::Value *begin, llvm::Value *end)> body);
   /// if (cond) then(); leaves the builder after the if.
   void emitIf(llvm::Value *cond, llvm::function_ref<void()> then);
   /// A stack slot in the entry block (promoted to SSA by mem2reg); used for

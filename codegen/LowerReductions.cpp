@@ -12,6 +12,12 @@
 // cross_entropy and mse accumulate their totals in double, as the reference
 // interpreter does, so long sums do not drift; each row's inner sums are f32.
 //
+// Large ones run in parts on the thread pool (emitParallelLoop): reductions
+// by their outer kept rows or, for column sums, by columns; softmax by outer
+// positions; cross_entropy computes each position's nll in parts and sums
+// them after, in order. No split changes a bit of the result: each element
+// is still combined in memory order.
+//
 //===----------------------------------------------------------------------===//
 #include "codegen/FunctionLowering.h"
 #include "codegen/MathEmitter.h"
@@ -76,7 +82,6 @@ llvm::Error FunctionLowering::lowerReduce(const ir::Operation &op) {
   fill(DType::F32, out.data, identity, outElems);
 
   size_t runs = runSize.size();
-  llvm::AllocaInst *acc = entryAlloca(f32Ty(), "acc");
   std::function<void(size_t, llvm::Value *, llvm::Value *)> nest =
       [&](size_t g, llvm::Value *inIdx, llvm::Value *outIdx) {
         if (g == runs) {
@@ -87,7 +92,9 @@ llvm::Error FunctionLowering::lowerReduce(const ir::Operation &op) {
         }
         llvm::Value *inBase = b.CreateMul(inIdx, runSize[g]);
         if (g + 1 == runs && runReduced[g]) {
-          // Innermost reduced run: accumulate in a register.
+          // Innermost reduced run: accumulate in a register (a slot of the
+          // function the nest is in: a parallel part has its own).
+          llvm::AllocaInst *acc = entryAlloca(f32Ty(), "acc");
           b.CreateStore(identity, acc);
           emitLoop(runSize[g], "red", [&](llvm::Value *iv) {
             llvm::Value *v = load(DType::F32, x.data, b.CreateAdd(inBase, iv));
@@ -105,7 +112,34 @@ llvm::Error FunctionLowering::lowerReduce(const ir::Operation &op) {
                runReduced[g] ? outBase : b.CreateAdd(outBase, iv));
         });
       };
-  nest(0, i64(0), i64(0));
+  // Large reductions run in parts that write disjoint results, each result
+  // still combined in memory order, so the split never changes a bit: by
+  // the outermost kept run, or for column sums ([reduced, kept], the bias
+  // gradients over [T,B,4H]) by columns.
+  llvm::Value *inElems = product(x.dims);
+  if (runs >= 1 && !runReduced[0]) {
+    emitParallelLoop(runSize[0], inElems, "reduce",
+                     [&](llvm::Value *begin, llvm::Value *end) {
+                       emitRange(begin, end, "red",
+                                 [&](llvm::Value *iv) { nest(1, iv, iv); });
+                     });
+  } else if (runs == 2) {
+    emitParallelLoop(
+        runSize[1], inElems, "reduce",
+        [&](llvm::Value *begin, llvm::Value *end) {
+          emitLoop(runSize[0], "red", [&](llvm::Value *i) {
+            llvm::Value *row = b.CreateMul(i, runSize[1]);
+            emitRange(begin, end, "red.j", [&](llvm::Value *j) {
+              llvm::Value *cur = load(DType::F32, out.data, j);
+              store(DType::F32,
+                    combine(cur, load(DType::F32, x.data, b.CreateAdd(row, j))),
+                    out.data, j);
+            });
+          });
+        });
+  } else {
+    nest(0, i64(0), i64(0));
+  }
 
   if (op.kind() == ir::OpKind::ReduceMean) {
     llvm::Value *denom = b.CreateSIToFP(count, f32Ty());
@@ -130,47 +164,56 @@ llvm::Error FunctionLowering::lowerSoftmax(const ir::Operation &op) {
   llvm::Value *outer = product(x.dims, 0, axis);
   llvm::Value *len = x.dims[axis];
   llvm::Value *inner = product(x.dims, axis + 1);
-  llvm::AllocaInst *mx = entryAlloca(f32Ty(), "max");
-  llvm::AllocaInst *sum = entryAlloca(f32Ty(), "sum");
-  emitLoop(outer, "sm.o", [&](llvm::Value *o) {
-    emitLoop(inner, "sm.i", [&](llvm::Value *i) {
-      llvm::Value *base =
-          b.CreateAdd(b.CreateMul(b.CreateMul(o, len), inner), i);
-      auto at = [&](llvm::Value *j) {
-        return b.CreateAdd(base, b.CreateMul(j, inner));
-      };
-      // Subtracting the max keeps e^x from overflowing.
-      b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
-      emitLoop(len, "sm.max", [&](llvm::Value *j) {
-        llvm::Value *v = load(DType::F32, x.data, at(j));
-        b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
-                                              b.CreateLoad(f32Ty(), mx), v),
-                      mx);
-      });
-      llvm::Value *m = b.CreateLoad(f32Ty(), mx);
-      b.CreateStore(f32(0.0), sum);
-      emitLoop(len, "sm.sum", [&](llvm::Value *j) {
-        llvm::Value *e =
-            emitExp(b, b.CreateFSub(load(DType::F32, x.data, at(j)), m));
-        if (!logForm)
-          store(DType::F32, e, out.data, at(j));
-        b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
-      });
-      llvm::Value *s = b.CreateLoad(f32Ty(), sum);
-      if (logForm) {
-        llvm::Value *logSum = emitLog(b, s);
-        emitLoop(len, "sm.norm", [&](llvm::Value *j) {
-          llvm::Value *z = b.CreateFSub(load(DType::F32, x.data, at(j)), m);
-          store(DType::F32, b.CreateFSub(z, logSum), out.data, at(j));
+  // Parts take outer positions; each has its own max and sum slots. About
+  // 25 vector instructions an element: an exp, a division.
+  llvm::Value *work = b.CreateMul(product(x.dims), i64(25));
+  emitParallelLoop(
+      outer, work, "softmax", [&](llvm::Value *begin, llvm::Value *end) {
+        llvm::AllocaInst *mx = entryAlloca(f32Ty(), "max");
+        llvm::AllocaInst *sum = entryAlloca(f32Ty(), "sum");
+        emitRange(begin, end, "sm.o", [&](llvm::Value *o) {
+          emitLoop(inner, "sm.i", [&](llvm::Value *i) {
+            llvm::Value *base =
+                b.CreateAdd(b.CreateMul(b.CreateMul(o, len), inner), i);
+            auto at = [&](llvm::Value *j) {
+              return b.CreateAdd(base, b.CreateMul(j, inner));
+            };
+            // Subtracting the max keeps e^x from overflowing.
+            b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
+            emitLoop(len, "sm.max", [&](llvm::Value *j) {
+              llvm::Value *v = load(DType::F32, x.data, at(j));
+              b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
+                                                    b.CreateLoad(f32Ty(), mx),
+                                                    v),
+                            mx);
+            });
+            llvm::Value *m = b.CreateLoad(f32Ty(), mx);
+            b.CreateStore(f32(0.0), sum);
+            emitLoop(len, "sm.sum", [&](llvm::Value *j) {
+              llvm::Value *e =
+                  emitExp(b, b.CreateFSub(load(DType::F32, x.data, at(j)), m));
+              if (!logForm)
+                store(DType::F32, e, out.data, at(j));
+              b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
+            });
+            llvm::Value *s = b.CreateLoad(f32Ty(), sum);
+            if (logForm) {
+              llvm::Value *logSum = emitLog(b, s);
+              emitLoop(len, "sm.norm", [&](llvm::Value *j) {
+                llvm::Value *z =
+                    b.CreateFSub(load(DType::F32, x.data, at(j)), m);
+                store(DType::F32, b.CreateFSub(z, logSum), out.data, at(j));
+              });
+            } else {
+              emitLoop(len, "sm.norm", [&](llvm::Value *j) {
+                store(DType::F32,
+                      b.CreateFDiv(load(DType::F32, out.data, at(j)), s),
+                      out.data, at(j));
+              });
+            }
+          });
         });
-      } else {
-        emitLoop(len, "sm.norm", [&](llvm::Value *j) {
-          store(DType::F32, b.CreateFDiv(load(DType::F32, out.data, at(j)), s),
-                out.data, at(j));
-        });
-      }
-    });
-  });
+      });
   return llvm::Error::success();
 }
 
@@ -186,47 +229,75 @@ llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
   llvm::Value *positions = product(logits.dims, 0, rank - 1);
   llvm::Value *classes = logits.dims[rank - 1];
   llvm::Type *f64 = b.getDoubleTy();
+  auto maskAt = [&](llvm::Value *p) {
+    return mask ? load(DType::F32, mask->data, p) : f32(1.0);
+  };
+  // A masked-out position is not read at all: padding may hold any target.
+  auto targetAt = [&](llvm::Value *p, llvm::Value *&ok) {
+    llvm::Value *tgt = b.CreateSExt(load(DType::I32, targets.data, p), i64Ty());
+    ok = b.CreateAnd(b.CreateICmpSGE(tgt, i64(0)),
+                     b.CreateICmpSLT(tgt, classes));
+    return tgt;
+  };
+  // Three passes, so that the costly middle one may run in parts and the
+  // result still not depend on the split: the targets are checked here;
+  // each position's nll goes to a buffer; the total is summed in position
+  // order.
+  emitLoop(positions, "ce.check", [&](llvm::Value *p) {
+    emitIf(b.CreateFCmpUNE(maskAt(p), f32(0.0)), [&] {
+      llvm::Value *ok, *tgt = targetAt(p, ok);
+      emitIf(b.CreateNot(ok),
+             [&] { reportError(RNNC_ERR_TARGET, tgt, classes); });
+    });
+  });
+  llvm::Value *nlls =
+      allocate(product(allocB, logits.dims, 0, rank - 1), DType::F32, "ce.nll");
+  // About 22 vector instructions a logit: the exp and the max.
+  llvm::Value *work = b.CreateMul(product(logits.dims), i64(22));
+  emitParallelLoop(
+      positions, work, "ce", [&](llvm::Value *begin, llvm::Value *end) {
+        llvm::AllocaInst *mx = entryAlloca(f32Ty(), "ce.max");
+        llvm::AllocaInst *sum = entryAlloca(f32Ty(), "ce.sum");
+        emitRange(begin, end, "ce", [&](llvm::Value *p) {
+          emitIf(b.CreateFCmpUNE(maskAt(p), f32(0.0)), [&] {
+            llvm::Value *ok, *tgt = targetAt(p, ok);
+            tgt = b.CreateSelect(ok, tgt, i64(0));
+            llvm::Value *row =
+                elemPtr(DType::F32, logits.data, b.CreateMul(p, classes));
+            b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
+            emitLoop(classes, "ce.max", [&](llvm::Value *j) {
+              b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
+                                                    b.CreateLoad(f32Ty(), mx),
+                                                    load(DType::F32, row, j)),
+                            mx);
+            });
+            llvm::Value *rowMax = b.CreateLoad(f32Ty(), mx);
+            b.CreateStore(f32(0.0), sum);
+            emitLoop(classes, "ce.sum", [&](llvm::Value *j) {
+              llvm::Value *e =
+                  emitExp(b, b.CreateFSub(load(DType::F32, row, j), rowMax));
+              b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
+            });
+            // nll = -(x[target] - max - log(sum))
+            llvm::Value *picked =
+                b.CreateFSub(load(DType::F32, row, tgt), rowMax);
+            store(DType::F32,
+                  b.CreateFSub(emitLog(b, b.CreateLoad(f32Ty(), sum)), picked),
+                  nlls, p);
+          });
+        });
+      });
   llvm::AllocaInst *total = entryAlloca(f64, "ce.total");
   llvm::AllocaInst *weight = entryAlloca(f64, "ce.weight");
-  llvm::AllocaInst *mx = entryAlloca(f32Ty(), "ce.max");
-  llvm::AllocaInst *sum = entryAlloca(f32Ty(), "ce.sum");
   b.CreateStore(llvm::ConstantFP::get(f64, 0.0), total);
   b.CreateStore(llvm::ConstantFP::get(f64, 0.0), weight);
-  emitLoop(positions, "ce", [&](llvm::Value *p) {
-    llvm::Value *m = mask ? load(DType::F32, mask->data, p) : f32(1.0);
-    // A masked-out position is not read at all: padding may hold any target.
+  emitLoop(positions, "ce.total", [&](llvm::Value *p) {
+    llvm::Value *m = maskAt(p);
     emitIf(b.CreateFCmpUNE(m, f32(0.0)), [&] {
-      llvm::Value *tgt = load(DType::I32, targets.data, p);
-      llvm::Value *tgt64 = b.CreateSExt(tgt, i64Ty());
-      llvm::Value *ok = b.CreateAnd(b.CreateICmpSGE(tgt64, i64(0)),
-                                    b.CreateICmpSLT(tgt64, classes));
-      emitIf(b.CreateNot(ok),
-             [&] { reportError(RNNC_ERR_TARGET, tgt64, classes); });
-      tgt64 = b.CreateSelect(ok, tgt64, i64(0));
-      llvm::Value *row =
-          elemPtr(DType::F32, logits.data, b.CreateMul(p, classes));
-      b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
-      emitLoop(classes, "ce.max", [&](llvm::Value *j) {
-        b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
-                                              b.CreateLoad(f32Ty(), mx),
-                                              load(DType::F32, row, j)),
-                      mx);
-      });
-      llvm::Value *rowMax = b.CreateLoad(f32Ty(), mx);
-      b.CreateStore(f32(0.0), sum);
-      emitLoop(classes, "ce.sum", [&](llvm::Value *j) {
-        llvm::Value *e =
-            emitExp(b, b.CreateFSub(load(DType::F32, row, j), rowMax));
-        b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
-      });
-      // nll = -(x[target] - max - log(sum))
-      llvm::Value *picked = b.CreateFSub(load(DType::F32, row, tgt64), rowMax);
-      llvm::Value *nll =
-          b.CreateFSub(emitLog(b, b.CreateLoad(f32Ty(), sum)), picked);
       llvm::Value *md = b.CreateFPExt(m, f64);
-      b.CreateStore(b.CreateFAdd(b.CreateLoad(f64, total),
-                                 b.CreateFMul(md, b.CreateFPExt(nll, f64))),
-                    total);
+      llvm::Value *nll = b.CreateFPExt(load(DType::F32, nlls, p), f64);
+      b.CreateStore(
+          b.CreateFAdd(b.CreateLoad(f64, total), b.CreateFMul(md, nll)), total);
       b.CreateStore(b.CreateFAdd(b.CreateLoad(f64, weight), md), weight);
     });
   });

@@ -15,41 +15,64 @@ llvm::Error FunctionLowering::lowerEmbed(const ir::Operation &op) {
   const Buffer &ids = bufferOf(op.operand(1));
   const Buffer &out = define(op.result(0));
   llvm::Value *rows = table.dims[0], *width = table.dims[1];
-  emitLoop(product(ids.dims), "embed", [&](llvm::Value *k) {
+  llvm::Value *count = product(ids.dims);
+  auto idAt = [&](llvm::Value *k, llvm::Value *&ok) {
     llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
-    llvm::Value *ok =
-        b.CreateAnd(b.CreateICmpSGE(id, i64(0)), b.CreateICmpSLT(id, rows));
+    ok = b.CreateAnd(b.CreateICmpSGE(id, i64(0)), b.CreateICmpSLT(id, rows));
+    return id;
+  };
+  // The ids are checked here, the rows copied by parts: a training gather
+  // ([T*B] rows of a folded [V,4H] table) is megabytes.
+  emitLoop(count, "embed.check", [&](llvm::Value *k) {
+    llvm::Value *ok, *id = idAt(k, ok);
     emitIf(b.CreateNot(ok), [&] { reportError(RNNC_ERR_EMBED_ID, id, rows); });
-    id = b.CreateSelect(ok, id, i64(0));
-    copy(DType::F32, elemPtr(DType::F32, out.data, b.CreateMul(k, width)),
-         elemPtr(DType::F32, table.data, b.CreateMul(id, width)), width);
   });
+  emitParallelLoop(
+      count, b.CreateMul(count, width), "embed",
+      [&](llvm::Value *begin, llvm::Value *end) {
+        emitRange(begin, end, "embed", [&](llvm::Value *k) {
+          llvm::Value *ok, *id = idAt(k, ok);
+          id = b.CreateSelect(ok, id, i64(0));
+          copy(DType::F32, elemPtr(DType::F32, out.data, b.CreateMul(k, width)),
+               elemPtr(DType::F32, table.data, b.CreateMul(id, width)), width);
+        });
+      });
   return llvm::Error::success();
 }
 
 llvm::Error FunctionLowering::lowerEmbedGrad(const ir::Operation &op) {
   // The scatter-add that embed's adjoint is: out[ids[k], :] += dy[k, :]. An
   // id outside [0, rows) adds nothing (the forward embed has reported it).
+  // Parts take columns, not ids: two ids may be the same row, and each
+  // element still gets its additions in the order of k, whatever the split.
   const Buffer &ids = bufferOf(op.operand(0));
   const Buffer &dy = bufferOf(op.operand(1));
   const Buffer &out = define(op.result(0));
   llvm::Value *rows = out.dims[0], *width = out.dims[1];
+  llvm::Value *count = product(ids.dims);
   fill(DType::F32, out.data, f32(0.0), product(out.dims));
-  emitLoop(product(ids.dims), "embedgrad", [&](llvm::Value *k) {
-    llvm::Value *id = b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
-    llvm::Value *ok =
-        b.CreateAnd(b.CreateICmpSGE(id, i64(0)), b.CreateICmpSLT(id, rows));
-    emitIf(ok, [&] {
-      llvm::Value *src = b.CreateMul(k, width), *dst = b.CreateMul(id, width);
-      emitLoop(width, "embedgrad.j", [&](llvm::Value *j) {
-        llvm::Value *at = b.CreateAdd(dst, j);
-        store(DType::F32,
-              b.CreateFAdd(load(DType::F32, out.data, at),
-                           load(DType::F32, dy.data, b.CreateAdd(src, j))),
-              out.data, at);
+  emitParallelLoop(
+      width, b.CreateMul(count, width), "embedgrad",
+      [&](llvm::Value *begin, llvm::Value *end) {
+        emitLoop(count, "embedgrad", [&](llvm::Value *k) {
+          llvm::Value *id =
+              b.CreateSExt(load(DType::I32, ids.data, k), i64Ty());
+          llvm::Value *ok = b.CreateAnd(b.CreateICmpSGE(id, i64(0)),
+                                        b.CreateICmpSLT(id, rows));
+          emitIf(ok, [&] {
+            llvm::Value *src = b.CreateMul(k, width);
+            llvm::Value *dst = b.CreateMul(id, width);
+            emitRange(begin, end, "embedgrad.j", [&](llvm::Value *j) {
+              llvm::Value *at = b.CreateAdd(dst, j);
+              store(
+                  DType::F32,
+                  b.CreateFAdd(load(DType::F32, out.data, at),
+                               load(DType::F32, dy.data, b.CreateAdd(src, j))),
+                  out.data, at);
+            });
+          });
+        });
       });
-    });
-  });
   return llvm::Error::success();
 }
 
