@@ -33,7 +33,7 @@ namespace rnnc::codegen {
 
 /// Part of every cache key; bump when code generation changes in a way the
 /// lowered LLVM IR does not show (the optimizer pipeline, codegen options).
-inline constexpr const char *kCodegenVersion = "rnnc-codegen-1";
+inline constexpr const char *kCodegenVersion = "rnnc-codegen-2";
 
 /// $RNNC_CACHE_DIR, else $XDG_CACHE_HOME/rnnc, else $HOME/.cache/rnnc; ""
 /// when none of them is set.
