@@ -5,6 +5,7 @@
 #include "codegen/ObjectCache.h"
 #include "codegen/ObjectEmitter.h"
 #include "codegen/Optimizer.h"
+#include "codegen/PartitionedCompile.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "runtime/ExecContext.h"
@@ -156,10 +157,15 @@ compile(const ir::Function &fn, const CompileOptions &options) {
     key = ObjectCache::makeKey({kCodegenVersion, LLVM_VERSION_STRING,
                                 target.triple, target.cpu, target.features,
                                 level, rnncIR, lowered});
-    std::string object;
-    CacheLookup found = cache.load(key, object);
+    std::string blob;
+    std::vector<std::string> objects;
+    CacheLookup found = cache.load(key, blob);
+    if (found == CacheLookup::Hit && !splitObjects(blob, objects))
+      found = CacheLookup::Corrupt;
     if (found == CacheLookup::Hit) {
-      llvm::Error err = (*jit)->addObject(object, key);
+      llvm::Error err = llvm::Error::success();
+      for (size_t i = 0; i < objects.size() && !err; ++i)
+        err = (*jit)->addObject(objects[i], key + "#" + std::to_string(i));
       if (!err) {
         auto addr = (*jit)->lookup(cf->sig.symbol);
         if (addr) {
@@ -185,23 +191,39 @@ compile(const ir::Function &fn, const CompileOptions &options) {
         found == CacheLookup::Corrupt ? "corrupt entry, rebuilt" : "miss";
   }
 
-  if (llvm::Error err =
-          optimizeModule(*module, (*jit)->targetMachine(), options.optLevel))
-    return makeError(llvm::toString(std::move(err)));
-  if (options.keepLLVMIR)
+  std::vector<std::string> objects;
+  if (options.keepLLVMIR) {
+    // One partition, so that the optimized IR is one module to print.
+    if (llvm::Error err =
+            optimizeModule(*module, (*jit)->targetMachine(), options.optLevel))
+      return makeError(llvm::toString(std::move(err)));
     cf->irAfter = moduleText(*module);
-  auto object = emitMachineCode(*module, (*jit)->targetMachine(),
-                                llvm::CodeGenFileType::ObjectFile);
-  if (!object)
-    return makeError("code generation: " + llvm::toString(object.takeError()));
+    auto object = emitMachineCode(*module, (*jit)->targetMachine(),
+                                  llvm::CodeGenFileType::ObjectFile);
+    if (!object)
+      return makeError("code generation: " +
+                       llvm::toString(object.takeError()));
+    objects.push_back(std::move(*object));
+  } else {
+    unsigned threads = options.compileThreads ? options.compileThreads
+                                              : defaultCompileThreads();
+    auto parts = compileInPartitions(*module, (*jit)->targetMachine(), target,
+                                     options.optLevel, threads);
+    if (!parts)
+      return makeError(llvm::toString(parts.takeError()));
+    objects = std::move(*parts);
+  }
+  cf->parts = static_cast<unsigned>(objects.size());
   if (useCache) {
     // A cache that cannot be written only costs speed next time.
-    Status stored = cache.store(key, *object);
+    Status stored = cache.store(key, bundleObjects(objects));
     cf->note += stored ? " (stored " + cache.entryPath(key) + ")"
                        : " (not stored: " + stored.error() + ")";
   }
-  if (llvm::Error err = (*jit)->addObject(*object, "rnnc." + fn.name()))
-    return makeError("JIT: " + llvm::toString(std::move(err)));
+  for (size_t i = 0; i < objects.size(); ++i)
+    if (llvm::Error err = (*jit)->addObject(
+            objects[i], "rnnc." + fn.name() + "#" + std::to_string(i)))
+      return makeError("JIT: " + llvm::toString(std::move(err)));
   auto addr = (*jit)->lookup(cf->sig.symbol);
   if (!addr)
     return makeError("JIT lookup: " + llvm::toString(addr.takeError()));

@@ -40,6 +40,10 @@ struct CompileOptions {
   /// Elementwise fusion (codegen/FusionPlan.h); false gives one loop and
   /// one buffer per elementwise op, as `--no-optimize` does.
   bool fuseElementwise = true;
+  /// How many threads optimize and compile the module's functions, in
+  /// partitions of about equal size (codegen/PartitionedCompile.h); 0: the
+  /// host's hardware threads, at most 4. keepLLVMIR compiles in one.
+  unsigned compileThreads = 0;
 };
 
 /// Copies of some arguments (a model's parameters) packed back to back in
@@ -97,6 +101,8 @@ public:
   /// What the cache did, for --verbose: "hit", "miss (stored)", "corrupt
   /// entry, rebuilt (stored)", "miss (not stored: ...)", or "" when off.
   const std::string &cacheNote() const { return note; }
+  /// How many objects the code was compiled into (0 from the cache).
+  unsigned objectParts() const { return parts; }
 
 private:
   friend Result<std::unique_ptr<CompiledFunction>>
@@ -109,6 +115,7 @@ private:
   std::string irBefore, irAfter;
   bool hit = false;
   std::string note;
+  unsigned parts = 0;
 };
 
 /// The target with empty fields filled from the host.
