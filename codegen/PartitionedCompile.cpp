@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -153,10 +154,18 @@ compileInPartitions(llvm::Module &module, llvm::TargetMachine &tm,
       errors[p] = llvm::toString(object.takeError());
   };
   std::vector<std::thread> workers;
-  for (unsigned p = 1; p < count; ++p)
-    workers.emplace_back(
-        [&, p] { keep(p, compileBitcode(bitcode[p], target, optLevel)); });
+  std::vector<unsigned> here; // partitions no thread could be started for
+  for (unsigned p = 1; p < count; ++p) {
+    try {
+      workers.emplace_back(
+          [&, p] { keep(p, compileBitcode(bitcode[p], target, optLevel)); });
+    } catch (const std::system_error &) {
+      here.push_back(p);
+    }
+  }
   keep(0, optimizeAndEmit(*first, tm, optLevel));
+  for (unsigned p : here)
+    keep(p, compileBitcode(bitcode[p], target, optLevel));
   for (std::thread &w : workers)
     w.join();
   for (const std::string &error : errors)
