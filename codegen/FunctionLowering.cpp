@@ -255,25 +255,33 @@ void FunctionLowering::emitParallelLoop(
     body(i64(0), n);
     return;
   }
+  OutlinedScope loop = enterOutlined("." + name);
+  body(loop.fn->getArg(1), loop.fn->getArg(2));
+  leaveOutlined(loop);
+  llvm::Value *env = passOuterValues(loop.fn);
+  b.CreateCall(runtime(RuntimeFn::ParallelFor), {loop.fn, env, n, work});
+}
+
+FunctionLowering::OutlinedScope
+FunctionLowering::enterOutlined(const llvm::Twine &suffix) {
   auto *fnTy = llvm::FunctionType::get(b.getVoidTy(),
                                        {b.getPtrTy(), i64Ty(), i64Ty()}, false);
-  auto *loopFn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
-                                        llvmFn->getName() + "." + name, module);
-  applyTargetAttributes(*loopFn, target);
-  loopFn->addFnAttr(llvm::Attribute::NoUnwind);
-  llvm::Function *outerFn = llvmFn;
-  llvm::BasicBlock *outerEntry = entryBB;
-  llvm::IRBuilderBase::InsertPoint ip = b.saveIP();
-  llvmFn = loopFn;
-  entryBB = llvm::BasicBlock::Create(ctx, "entry", loopFn);
+  auto *fn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
+                                    llvmFn->getName() + suffix, module);
+  applyTargetAttributes(*fn, target);
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  OutlinedScope scope{fn, llvmFn, entryBB, b.saveIP()};
+  llvmFn = fn;
+  entryBB = llvm::BasicBlock::Create(ctx, "entry", fn);
   b.SetInsertPoint(entryBB);
-  body(loopFn->getArg(1), loopFn->getArg(2));
+  return scope;
+}
+
+void FunctionLowering::leaveOutlined(const OutlinedScope &scope) {
   b.CreateRetVoid();
-  llvmFn = outerFn;
-  entryBB = outerEntry;
-  b.restoreIP(ip);
-  llvm::Value *env = passOuterValues(loopFn);
-  b.CreateCall(runtime(RuntimeFn::ParallelFor), {loopFn, env, n, work});
+  llvmFn = scope.outerFn;
+  entryBB = scope.outerEntry;
+  b.restoreIP(scope.ip);
 }
 
 void FunctionLowering::emitRange(llvm::Value *begin, llvm::Value *end,

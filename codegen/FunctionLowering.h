@@ -205,6 +205,18 @@ private:
   /// multiplies against the packed copy.
   void packScanWeights(const ir::Block &body, const ir::ScanLayout &layout,
                        llvm::Value *steps);
+  /// Where the builder was before enterOutlined.
+  struct OutlinedScope {
+    llvm::Function *fn, *outerFn;
+    llvm::BasicBlock *outerEntry;
+    llvm::IRBuilderBase::InsertPoint ip;
+  };
+  /// Starts an internal function void(ptr env, i64 begin, i64 end) named
+  /// after the current one plus `suffix`, for the loops that are outlined
+  /// (row-split scan parts, parallel loops): code is emitted into it until
+  /// leaveOutlined, which returns from it and puts the builder back.
+  OutlinedScope enterOutlined(const llvm::Twine &suffix);
+  void leaveOutlined(const OutlinedScope &scope);
   /// Makes `inner`, emitted with the outer function's values used freely,
   /// a valid function of its own: every value of the outer function it uses
   /// is stored into an env array at the builder's position (in the outer

@@ -507,18 +507,8 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
   llvm::Value *outerCount = here.runSize[0];
 
   // The outlined body: void(ptr env, i64 begin, i64 end).
-  auto *fnTy = llvm::FunctionType::get(b.getVoidTy(),
-                                       {b.getPtrTy(), i64Ty(), i64Ty()}, false);
-  auto *loopFn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
-                                        llvmFn->getName() + ".ew", module);
-  applyTargetAttributes(*loopFn, target);
-  loopFn->addFnAttr(llvm::Attribute::NoUnwind);
-  llvm::Function *outerFn = llvmFn;
-  llvm::BasicBlock *outerEntry = entryBB;
-  llvm::IRBuilderBase::InsertPoint ip = b.saveIP();
-  llvmFn = loopFn;
-  entryBB = llvm::BasicBlock::Create(ctx, "entry", loopFn);
-  b.SetInsertPoint(entryBB);
+  OutlinedScope outlined = enterOutlined(".ew");
+  llvm::Function *loopFn = outlined.fn;
   std::unordered_map<llvm::Value *, llvm::Value *> inside;
   for (size_t n = 0; n < captured.size(); ++n) {
     llvm::Value *v = b.CreateLoad(
@@ -541,10 +531,7 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
   for (llvm::Value *&v : there.storeTo)
     v = map(v);
   emitNest(there, loopFn->getArg(1), loopFn->getArg(2));
-  b.CreateRetVoid();
-  llvmFn = outerFn;
-  entryBB = outerEntry;
-  b.restoreIP(ip);
+  leaveOutlined(outlined);
   if (!ok)
     return fail(*group.ops.front(), "is not an elementwise op");
   // Right after a packed product whose result it reads by rows, with its

@@ -216,9 +216,8 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
   // the loop over time below goes into a function of a row range, which
   // rnnc_scan_rows runs on disjoint rows in parallel or on all of them.
   std::optional<std::string> rowSym = fuse ? rowSplitSymbol(op) : std::nullopt;
-  llvm::Function *outerFn = llvmFn, *partFn = nullptr;
-  llvm::BasicBlock *outerEntry = entryBB;
-  llvm::IRBuilderBase::InsertPoint callSite;
+  llvm::Function *partFn = nullptr;
+  std::optional<OutlinedScope> part;
   // The rows this loop covers: [first, first + rows) (first null: all).
   llvm::Value *first = nullptr, *rows = batch;
   if (rowSym) {
@@ -231,16 +230,8 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
           return err;
         preLowered.insert(o.get());
       }
-    auto *fnTy = llvm::FunctionType::get(
-        b.getVoidTy(), {b.getPtrTy(), i64Ty(), i64Ty()}, false);
-    partFn = llvm::Function::Create(fnTy, llvm::Function::InternalLinkage,
-                                    llvmFn->getName() + ".rows", module);
-    applyTargetAttributes(*partFn, target);
-    partFn->addFnAttr(llvm::Attribute::NoUnwind);
-    callSite = b.saveIP();
-    llvmFn = partFn;
-    entryBB = llvm::BasicBlock::Create(ctx, "entry", partFn);
-    b.SetInsertPoint(entryBB);
+    part = enterOutlined(".rows");
+    partFn = part->fn;
     first = partFn->getArg(1);
     rows = b.CreateSub(partFn->getArg(2), first, "rows", true, true);
     rowPart = RowPart{*rowSym, batch, first};
@@ -435,12 +426,9 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     }
   }
   if (partFn) {
-    b.CreateRetVoid();
     rowPart.reset();
     symbolValues[*rowSym] = batch;
-    llvmFn = outerFn;
-    entryBB = outerEntry;
-    b.restoreIP(callSite);
+    leaveOutlined(*part);
     llvm::Value *env = passOuterValues(partFn);
     b.CreateCall(runtime(RuntimeFn::ScanRows), {partFn, env, batch});
   }

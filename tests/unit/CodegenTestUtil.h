@@ -26,6 +26,15 @@ namespace rnnc::test {
 
 using Bindings = std::map<std::string, int64_t>;
 
+/// How many times `what` occurs in `text` (LLVM IR checks: calls, defines).
+inline size_t countOf(const std::string &text, const std::string &what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + 1))
+    ++n;
+  return n;
+}
+
 /// Parses and verifies `text`; fails the test on an error.
 inline std::unique_ptr<ir::Module> parseIR(const std::string &text) {
   ir::Diagnostics diags;

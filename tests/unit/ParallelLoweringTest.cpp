@@ -43,12 +43,11 @@ func @ops(%table: f32[40,300], %ids: i32[T,B], %dy: f32[T,B,300], %logits: f32[T
   return(%e, %g, %cols, %rows, %mid, %sm, %lsm, %ce, %ce1, %mean)
 })";
 
-size_t countOf(const std::string &text, const std::string &what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos;
-       at = text.find(what, at + 1))
-    ++n;
-  return n;
+Result<std::unique_ptr<codegen::CompiledFunction>>
+compileKeepingIR(const ir::Function &fn) {
+  codegen::CompileOptions options;
+  options.keepLLVMIR = true;
+  return codegen::compile(fn, options);
 }
 
 std::vector<Tensor> randomArgs(const ir::Function &fn, const Bindings &bind,
@@ -90,9 +89,7 @@ TEST(ParallelLowering, LargeTokenOpsAndLossesSplitAndKeepTheirBits) {
   auto module = parseIR(kTokenOps);
   ASSERT_TRUE(module);
   const ir::Function &fn = *module->functions().front();
-  codegen::CompileOptions options;
-  options.keepLLVMIR = true;
-  auto compiled = codegen::compile(fn, options);
+  auto compiled = compileKeepingIR(fn);
   ASSERT_TRUE(compiled) << compiled.error();
   const std::string &ir = (*compiled)->llvmIRBefore();
   // An outlined loop per op: two softmaxes, two cross_entropy, and the
@@ -198,9 +195,7 @@ func @attend(%xs: f32[T,B,512], %h0: f32[B,512]) -> (f32[T,B,512], f32[B,512]) {
 })");
   ASSERT_TRUE(module);
   const ir::Function &fn = *module->functions().front();
-  codegen::CompileOptions options;
-  options.keepLLVMIR = true;
-  auto compiled = codegen::compile(fn, options);
+  auto compiled = compileKeepingIR(fn);
   ASSERT_TRUE(compiled) << compiled.error();
   const std::string &ir = (*compiled)->llvmIRBefore();
   EXPECT_EQ(countOf(ir, "call void @rnnc_scan_rows("), 1u);

@@ -18,6 +18,7 @@
 // [B, S, H] memory).
 //
 //===----------------------------------------------------------------------===//
+#include "CodegenTestUtil.h"
 #include "ModelTestUtil.h"
 
 #include "codegen/CompiledFunction.h"
@@ -27,14 +28,6 @@ using namespace rnnc;
 using namespace rnnc::test;
 
 namespace {
-
-size_t countOf(const std::string &text, const std::string &what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos;
-       at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
 
 size_t scansIn(const ir::Function &fn) {
   size_t n = 0;
