@@ -191,38 +191,24 @@ compile(const ir::Function &fn, const CompileOptions &options) {
         found == CacheLookup::Corrupt ? "corrupt entry, rebuilt" : "miss";
   }
 
-  std::vector<std::string> objects;
-  if (options.keepLLVMIR) {
-    // One partition, so that the optimized IR is one module to print.
-    if (llvm::Error err =
-            optimizeModule(*module, (*jit)->targetMachine(), options.optLevel))
-      return makeError(llvm::toString(std::move(err)));
-    cf->irAfter = moduleText(*module);
-    auto object = emitMachineCode(*module, (*jit)->targetMachine(),
-                                  llvm::CodeGenFileType::ObjectFile);
-    if (!object)
-      return makeError("code generation: " +
-                       llvm::toString(object.takeError()));
-    objects.push_back(std::move(*object));
-  } else {
-    unsigned threads = options.compileThreads ? options.compileThreads
-                                              : defaultCompileThreads();
-    auto parts = compileInPartitions(*module, (*jit)->targetMachine(), target,
-                                     options.optLevel, threads);
-    if (!parts)
-      return makeError(llvm::toString(parts.takeError()));
-    objects = std::move(*parts);
-  }
-  cf->parts = static_cast<unsigned>(objects.size());
+  // keepLLVMIR compiles in one partition: one optimized module to print.
+  unsigned threads =
+      options.compileThreads ? options.compileThreads : defaultCompileThreads();
+  auto objects = compileInPartitions(
+      *module, (*jit)->targetMachine(), target, options.optLevel, threads,
+      options.keepLLVMIR ? &cf->irAfter : nullptr);
+  if (!objects)
+    return makeError(llvm::toString(objects.takeError()));
+  cf->parts = static_cast<unsigned>(objects->size());
   if (useCache) {
     // A cache that cannot be written only costs speed next time.
-    Status stored = cache.store(key, bundleObjects(objects));
+    Status stored = cache.store(key, bundleObjects(*objects));
     cf->note += stored ? " (stored " + cache.entryPath(key) + ")"
                        : " (not stored: " + stored.error() + ")";
   }
-  for (size_t i = 0; i < objects.size(); ++i)
+  for (size_t i = 0; i < objects->size(); ++i)
     if (llvm::Error err = (*jit)->addObject(
-            objects[i], "rnnc." + fn.name() + "#" + std::to_string(i)))
+            (*objects)[i], "rnnc." + fn.name() + "#" + std::to_string(i)))
       return makeError("JIT: " + llvm::toString(std::move(err)));
   auto addr = (*jit)->lookup(cf->sig.symbol);
   if (!addr)

@@ -248,10 +248,10 @@ void FunctionLowering::reportError(int32_t code, llvm::Value *a,
 void FunctionLowering::emitParallelLoop(
     llvm::Value *n, llvm::Value *work, const llvm::Twine &name,
     llvm::function_ref<void(llvm::Value *, llvm::Value *)> body) {
-  // Certainly too small to split (static, under ~4K units): inline, as
-  // lowerGroup decides for elementwise loops.
+  // Certainly too small to split: inline, as lowerGroup decides for
+  // elementwise loops.
   if (auto *c = llvm::dyn_cast<llvm::ConstantInt>(work);
-      c && c->getSExtValue() < 4096) {
+      c && c->getSExtValue() < kOutlineWork) {
     body(i64(0), n);
     return;
   }

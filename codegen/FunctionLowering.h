@@ -116,6 +116,9 @@ public:
   /// for (i = begin; i < end; ++i) body(i).
   void emitRange(llvm::Value *begin, llvm::Value *end, const llvm::Twine &name,
                  llvm::function_ref<void(llvm::Value *)> body);
+  /// The estimated work (about vector instructions) below which a loop of
+  /// static size is never outlined for rnnc_parallel_for: it stays inline.
+  static constexpr int64_t kOutlineWork = 4096;
   /// body(begin, end) over [0, n): emitted into an outlined function that
   /// rnnc_parallel_for (runtime/KernelABI.h) runs in contiguous parts on
   /// the thread pool when `work` (in about vector instructions) repays
@@ -193,6 +196,13 @@ private:
   llvm::Error lowerTranspose(const ir::Operation &op);
   llvm::Error lowerReduce(const ir::Operation &op);
   llvm::Error lowerSoftmax(const ir::Operation &op);
+  /// The max m of x(j) over j < len and the sum of e^(x(j) - m), each
+  /// e^(x(j) - m) also handed to `each` (unless empty): the core that
+  /// softmax and cross_entropy share.
+  std::pair<llvm::Value *, llvm::Value *>
+  emitMaxAndExpSum(llvm::Value *len,
+                   llvm::function_ref<llvm::Value *(llvm::Value *)> x,
+                   llvm::function_ref<void(llvm::Value *, llvm::Value *)> each);
   llvm::Error lowerEmbed(const ir::Operation &op);
   llvm::Error lowerEmbedGrad(const ir::Operation &op);
   llvm::Error lowerOneHot(const ir::Operation &op);

@@ -467,8 +467,8 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
   // run time: kParallelWork, runtime/ParallelFor.cpp) is outlined; one that
   // is small for certain (static and under ~4K units) stays inline.
   int64_t staticElems = outType.staticNumElements();
-  bool outline =
-      fuse && numRuns > 0 && (staticElems < 0 || staticElems * cost >= 4096);
+  bool outline = fuse && numRuns > 0 &&
+                 (staticElems < 0 || staticElems * cost >= kOutlineWork);
   if (!outline) {
     emitNest(here, i64(0), here.runSize.empty() ? i64(1) : here.runSize[0]);
     if (!ok)

@@ -151,6 +151,30 @@ llvm::Error FunctionLowering::lowerReduce(const ir::Operation &op) {
   return llvm::Error::success();
 }
 
+std::pair<llvm::Value *, llvm::Value *> FunctionLowering::emitMaxAndExpSum(
+    llvm::Value *len, llvm::function_ref<llvm::Value *(llvm::Value *)> x,
+    llvm::function_ref<void(llvm::Value *, llvm::Value *)> each) {
+  // Slots of the function being emitted: a parallel part has its own.
+  llvm::AllocaInst *mx = entryAlloca(f32Ty(), "max");
+  llvm::AllocaInst *sum = entryAlloca(f32Ty(), "sum");
+  // Subtracting the max keeps e^x from overflowing.
+  b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
+  emitLoop(len, "max", [&](llvm::Value *j) {
+    b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
+                                          b.CreateLoad(f32Ty(), mx), x(j)),
+                  mx);
+  });
+  llvm::Value *m = b.CreateLoad(f32Ty(), mx);
+  b.CreateStore(f32(0.0), sum);
+  emitLoop(len, "expsum", [&](llvm::Value *j) {
+    llvm::Value *e = emitExp(b, b.CreateFSub(x(j), m));
+    if (each)
+      each(j, e);
+    b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
+  });
+  return {m, b.CreateLoad(f32Ty(), sum)};
+}
+
 llvm::Error FunctionLowering::lowerSoftmax(const ir::Operation &op) {
   const Buffer &x = bufferOf(op.operand(0));
   const Buffer &out = define(op.result(0));
@@ -169,8 +193,6 @@ llvm::Error FunctionLowering::lowerSoftmax(const ir::Operation &op) {
   llvm::Value *work = b.CreateMul(product(x.dims), i64(25));
   emitParallelLoop(
       outer, work, "softmax", [&](llvm::Value *begin, llvm::Value *end) {
-        llvm::AllocaInst *mx = entryAlloca(f32Ty(), "max");
-        llvm::AllocaInst *sum = entryAlloca(f32Ty(), "sum");
         emitRange(begin, end, "sm.o", [&](llvm::Value *o) {
           emitLoop(inner, "sm.i", [&](llvm::Value *i) {
             llvm::Value *base =
@@ -178,25 +200,13 @@ llvm::Error FunctionLowering::lowerSoftmax(const ir::Operation &op) {
             auto at = [&](llvm::Value *j) {
               return b.CreateAdd(base, b.CreateMul(j, inner));
             };
-            // Subtracting the max keeps e^x from overflowing.
-            b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
-            emitLoop(len, "sm.max", [&](llvm::Value *j) {
-              llvm::Value *v = load(DType::F32, x.data, at(j));
-              b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
-                                                    b.CreateLoad(f32Ty(), mx),
-                                                    v),
-                            mx);
-            });
-            llvm::Value *m = b.CreateLoad(f32Ty(), mx);
-            b.CreateStore(f32(0.0), sum);
-            emitLoop(len, "sm.sum", [&](llvm::Value *j) {
-              llvm::Value *e =
-                  emitExp(b, b.CreateFSub(load(DType::F32, x.data, at(j)), m));
-              if (!logForm)
-                store(DType::F32, e, out.data, at(j));
-              b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
-            });
-            llvm::Value *s = b.CreateLoad(f32Ty(), sum);
+            auto [m, s] = emitMaxAndExpSum(
+                len,
+                [&](llvm::Value *j) { return load(DType::F32, x.data, at(j)); },
+                [&](llvm::Value *j, llvm::Value *e) {
+                  if (!logForm)
+                    store(DType::F32, e, out.data, at(j));
+                });
             if (logForm) {
               llvm::Value *logSum = emitLog(b, s);
               emitLoop(len, "sm.norm", [&](llvm::Value *j) {
@@ -229,10 +239,10 @@ llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
   llvm::Value *positions = product(logits.dims, 0, rank - 1);
   llvm::Value *classes = logits.dims[rank - 1];
   llvm::Type *f64 = b.getDoubleTy();
+  // A masked-out position is not read at all: padding may hold any target.
   auto maskAt = [&](llvm::Value *p) {
     return mask ? load(DType::F32, mask->data, p) : f32(1.0);
   };
-  // A masked-out position is not read at all: padding may hold any target.
   auto targetAt = [&](llvm::Value *p, llvm::Value *&ok) {
     llvm::Value *tgt = b.CreateSExt(load(DType::I32, targets.data, p), i64Ty());
     ok = b.CreateAnd(b.CreateICmpSGE(tgt, i64(0)),
@@ -256,34 +266,19 @@ llvm::Error FunctionLowering::lowerCrossEntropy(const ir::Operation &op) {
   llvm::Value *work = b.CreateMul(product(logits.dims), i64(22));
   emitParallelLoop(
       positions, work, "ce", [&](llvm::Value *begin, llvm::Value *end) {
-        llvm::AllocaInst *mx = entryAlloca(f32Ty(), "ce.max");
-        llvm::AllocaInst *sum = entryAlloca(f32Ty(), "ce.sum");
         emitRange(begin, end, "ce", [&](llvm::Value *p) {
           emitIf(b.CreateFCmpUNE(maskAt(p), f32(0.0)), [&] {
             llvm::Value *ok, *tgt = targetAt(p, ok);
             tgt = b.CreateSelect(ok, tgt, i64(0));
             llvm::Value *row =
                 elemPtr(DType::F32, logits.data, b.CreateMul(p, classes));
-            b.CreateStore(f32(-std::numeric_limits<double>::infinity()), mx);
-            emitLoop(classes, "ce.max", [&](llvm::Value *j) {
-              b.CreateStore(b.CreateBinaryIntrinsic(llvm::Intrinsic::maxnum,
-                                                    b.CreateLoad(f32Ty(), mx),
-                                                    load(DType::F32, row, j)),
-                            mx);
-            });
-            llvm::Value *rowMax = b.CreateLoad(f32Ty(), mx);
-            b.CreateStore(f32(0.0), sum);
-            emitLoop(classes, "ce.sum", [&](llvm::Value *j) {
-              llvm::Value *e =
-                  emitExp(b, b.CreateFSub(load(DType::F32, row, j), rowMax));
-              b.CreateStore(reassocAdd(b, b.CreateLoad(f32Ty(), sum), e), sum);
-            });
+            auto [rowMax, sum] = emitMaxAndExpSum(
+                classes,
+                [&](llvm::Value *j) { return load(DType::F32, row, j); }, {});
             // nll = -(x[target] - max - log(sum))
             llvm::Value *picked =
                 b.CreateFSub(load(DType::F32, row, tgt), rowMax);
-            store(DType::F32,
-                  b.CreateFSub(emitLog(b, b.CreateLoad(f32Ty(), sum)), picked),
-                  nlls, p);
+            store(DType::F32, b.CreateFSub(emitLog(b, sum), picked), nlls, p);
           });
         });
       });

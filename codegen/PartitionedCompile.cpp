@@ -40,11 +40,16 @@ constexpr double kMostInOnePartition = 0.85;
 
 constexpr char kBundleMagic[8] = {'R', 'N', 'N', 'C', 'O', 'B', 'J', 'S'};
 
-llvm::Expected<std::string> optimizeAndEmit(llvm::Module &module,
-                                            llvm::TargetMachine &tm,
-                                            unsigned optLevel) {
+llvm::Expected<std::string>
+optimizeAndEmit(llvm::Module &module, llvm::TargetMachine &tm,
+                unsigned optLevel, std::string *optimizedIR = nullptr) {
   if (llvm::Error err = optimizeModule(module, tm, optLevel))
     return err;
+  if (optimizedIR) {
+    optimizedIR->clear();
+    llvm::raw_string_ostream os(*optimizedIR);
+    module.print(os, nullptr);
+  }
   return emitMachineCode(module, tm, llvm::CodeGenFileType::ObjectFile);
 }
 
@@ -108,11 +113,11 @@ unsigned defaultCompileThreads() {
 
 llvm::Expected<std::vector<std::string>>
 compileInPartitions(llvm::Module &module, llvm::TargetMachine &tm,
-                    const TargetSpec &target, unsigned optLevel,
-                    unsigned parts) {
-  auto where = partitionFunctions(module, parts);
+                    const TargetSpec &target, unsigned optLevel, unsigned parts,
+                    std::string *optimizedIR) {
+  auto where = partitionFunctions(module, optimizedIR ? 1 : parts);
   if (where.empty()) {
-    auto object = optimizeAndEmit(module, tm, optLevel);
+    auto object = optimizeAndEmit(module, tm, optLevel, optimizedIR);
     if (!object)
       return object.takeError();
     return std::vector<std::string>{std::move(*object)};

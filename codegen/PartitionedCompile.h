@@ -37,12 +37,14 @@ unsigned defaultCompileThreads();
 /// thread after the first makes its own TargetMachine for `target`; the
 /// first uses `tm`. One partition (parts <= 1, a single function, functions
 /// too unequal to balance, or a global the partitions could not each keep a
-/// private copy of) is the plain optimize-then-emit of the whole module. The
-/// module is consumed: its functions may have lost their local linkage.
+/// private copy of) is the plain optimize-then-emit of the whole module;
+/// so is any call with `optimizedIR`, which then receives the optimized
+/// module's text. The module is consumed: its functions may have lost their
+/// local linkage.
 llvm::Expected<std::vector<std::string>>
 compileInPartitions(llvm::Module &module, llvm::TargetMachine &tm,
-                    const TargetSpec &target, unsigned optLevel,
-                    unsigned parts);
+                    const TargetSpec &target, unsigned optLevel, unsigned parts,
+                    std::string *optimizedIR = nullptr);
 
 /// Several objects as one blob for the object cache (a single object is
 /// kept as is), and back: splitObjects returns false for a blob that is
