@@ -30,6 +30,9 @@ struct DimExpr {
   std::string name;
   std::unique_ptr<DimExpr> lhs, rhs;
   Location loc;
+  /// Nodes on the longest path down to a leaf (a leaf is 1): the recursion
+  /// depth of everything that walks the tree (Parser limits it).
+  unsigned height = 1;
 };
 using DimExprPtr = std::unique_ptr<DimExpr>;
 
@@ -61,6 +64,8 @@ struct Expr {
   std::vector<Arg> args;
   ExprPtr lhs, rhs;
   Location loc;
+  /// Nodes on the longest path down to a leaf (a leaf is 1), as in DimExpr.
+  unsigned height = 1;
 };
 
 /// `x: [I]` (a per-step input) or `mem: seq[[K]]` (a whole sequence every step

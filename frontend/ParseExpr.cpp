@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/ParserImpl.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 
@@ -26,6 +27,7 @@ static ExprPtr makeBinary(char op, ExprPtr lhs, ExprPtr rhs, Location l) {
   e->loc = std::move(l);
   e->lhs = std::move(lhs);
   e->rhs = std::move(rhs);
+  e->height = 1 + std::max(e->lhs->height, e->rhs->height);
   return e;
 }
 
@@ -40,6 +42,8 @@ ExprPtr Parser::parseAdditive() {
     if (!rhs)
       return nullptr;
     lhs = makeBinary(op, std::move(lhs), std::move(rhs), l);
+    if (!heightOk(lhs->height, lhs->loc))
+      return nullptr;
   }
   return lhs;
 }
@@ -56,6 +60,8 @@ ExprPtr Parser::parseMultiplicative() {
     if (!rhs)
       return nullptr;
     lhs = makeBinary(op, std::move(lhs), std::move(rhs), l);
+    if (!heightOk(lhs->height, lhs->loc))
+      return nullptr;
   }
   return lhs;
 }
@@ -72,6 +78,9 @@ ExprPtr Parser::parseUnary() {
     advance();
     e->lhs = parseUnary();
     if (!e->lhs)
+      return nullptr;
+    e->height = 1 + e->lhs->height;
+    if (!heightOk(e->height, e->loc))
       return nullptr;
     return e;
   }
@@ -107,6 +116,10 @@ ExprPtr Parser::parsePrimary() {
       return e;
     if (!parseArgs(*e) ||
         !expect(TokenKind::RParen, "',' or ')' after the argument"))
+      return nullptr;
+    for (const Arg &a : e->args)
+      e->height = std::max(e->height, 1 + a.value->height);
+    if (!heightOk(e->height, e->loc))
       return nullptr;
     return e;
   }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "frontend/ParserImpl.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <functional>
@@ -220,6 +221,9 @@ DimExprPtr Parser::parseDimExpr() {
     node->rhs = parseDimTerm();
     if (!node->rhs)
       return nullptr;
+    node->height = 1 + std::max(node->lhs->height, node->rhs->height);
+    if (!heightOk(node->height, node->loc))
+      return nullptr;
     lhs = std::move(node);
   }
   return lhs;
@@ -236,6 +240,9 @@ DimExprPtr Parser::parseDimTerm() {
     node->lhs = std::move(lhs);
     node->rhs = parseDimAtom();
     if (!node->rhs)
+      return nullptr;
+    node->height = 1 + std::max(node->lhs->height, node->rhs->height);
+    if (!heightOk(node->height, node->loc))
       return nullptr;
     lhs = std::move(node);
   }

@@ -20,6 +20,11 @@ namespace rnnc::frontend {
 
 /// The deepest expression or shape nesting the parser accepts.
 constexpr unsigned kMaxNestingDepth = 200;
+/// The most operations one expression or size may nest, counting each
+/// operator of a chain such as `x + x + ... + x` as a level (the tree is
+/// left-deep). The frontend walks expressions recursively; past this an
+/// expression is an error rather than a stack overflow.
+constexpr unsigned kMaxExprHeight = 1000;
 /// After this many syntax errors the parser stops (the rest is likely noise).
 constexpr unsigned kMaxParseErrors = 20;
 

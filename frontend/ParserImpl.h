@@ -142,6 +142,18 @@ private:
   bool parseArgs(Expr &call);
   template <typename Body> bool parseBlock(const std::string &what, Body body);
 
+  /// False (with an error at `loc`) when an expression or size tree has
+  /// grown past kMaxExprHeight: a long operator chain nests no parentheses,
+  /// so DepthGuard does not see it, but the walks over the tree recurse.
+  bool heightOk(unsigned height, const Location &loc) {
+    if (height <= kMaxExprHeight)
+      return true;
+    error(loc, "expression is too long (more than " +
+                   std::to_string(kMaxExprHeight) +
+                   " nested operations); split it into several assignments");
+    return false;
+  }
+
   /// Guards recursion: false (with an error) past kMaxNestingDepth.
   struct DepthGuard {
     Parser &p;
