@@ -13,12 +13,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 namespace rnnc::frontend::detail {
 
 using ir::Dim;
 using ir::OpKind;
 using ir::TensorType;
+
+/// "N elements (X GiB)" for a count of f32 elements.
+static std::string describeElems(double elems) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%.0f elements (%.1f GiB)", elems,
+                elems * 4 / double(int64_t(1) << 30));
+  return buf;
+}
 
 Val Lowerer::lowerModelBuiltin(const Expr &e, Scope &scope,
                                const std::string &wanted) {
@@ -358,6 +367,27 @@ void Lowerer::lowerModelStmt(const ModelStmt &s, Scope &scope) {
   }
 }
 
+/// Why the value of a setting the driver reads is unusable ("" if it is
+/// fine), checked here so the error points at the line, as a bad flag's
+/// does at the flag. Other keys are kept as written (docs/language.md).
+static std::string checkTrainSetting(const std::string &key, double v) {
+  // Counts: whole numbers >= 1, at most 2^40 (steps of a long run).
+  if (key == "batch" || key == "bptt" || key == "steps" || key == "epochs") {
+    if (!(v >= 1) || v != std::floor(v) || v > double(int64_t(1) << 40))
+      return "must be a whole number >= 1";
+    if ((key == "batch" || key == "bptt") && v > double(kMaxSize))
+      return "must be at most " + std::to_string(kMaxSize);
+    return "";
+  }
+  if (!std::isfinite(v))
+    return "must be a finite number";
+  if (key == "lr" && !(v > 0))
+    return "must be > 0";
+  if ((key == "clip_norm" || key == "weight_decay") && v < 0)
+    return "must be >= 0 (0: off)";
+  return "";
+}
+
 TrainConfig Lowerer::lowerTrain(const TrainDecl &train) {
   TrainConfig cfg;
   cfg.present = true;
@@ -401,6 +431,10 @@ TrainConfig Lowerer::lowerTrain(const TrainDecl &train) {
     double v;
     if (!number(*s.value, v)) {
       fail(s.value->loc, "train setting '" + s.key + "' must be a number");
+      continue;
+    }
+    if (std::string why = checkTrainSetting(s.key, v); !why.empty()) {
+      fail(s.value->loc, "train setting '" + s.key + "' " + why);
       continue;
     }
     cfg.settings[s.key] = v;
@@ -459,6 +493,29 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
     lowerModelStmt(s, scope);
   for (const TrainDecl &t : program.trains)
     info->train = lowerTrain(t);
+
+  // Sizes are checked one by one (kMaxSize), but a weight is their product:
+  // refuse what no machine could hold here, with the parameter's name,
+  // rather than fail an allocation in whichever command creates it.
+  double totalElems = 0;
+  for (const PendingArg &p : pendingArgs) {
+    if (p.slot.role != "param")
+      continue;
+    double elems = 1;
+    for (const ir::Dim &d : p.slot.type.dims())
+      elems *= d.isStatic() ? static_cast<double>(d.size) : 1.0;
+    totalElems += elems;
+    if (elems > kMaxParamElems && diags.errorCount() == errorsBefore)
+      fail(model.loc, "parameter '" + p.slot.name + "' would have " +
+                          describeElems(elems) + ", more than the " +
+                          describeElems(kMaxParamElems) +
+                          " a parameter may have");
+  }
+  if (totalElems > kMaxParamElems && diags.errorCount() == errorsBefore)
+    fail(model.loc, "model '" + model.name + "' would have " +
+                        describeElems(totalElems) +
+                        " of parameters, more than the " +
+                        describeElems(kMaxParamElems) + " a model may have");
 
   bool failed = diags.errorCount() != errorsBefore;
   if (!failed && !lossValue && outputs.empty())

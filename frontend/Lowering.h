@@ -26,6 +26,9 @@ namespace rnnc::frontend {
 /// The largest size (feature dim) a model may use: 2^24. Two such dims still
 /// multiply without overflow, and anything larger is a typo, not a model.
 constexpr int64_t kMaxSize = int64_t(1) << 24;
+/// The most f32 elements of one parameter, and of all of a model's
+/// parameters together (2^31: 8 GiB).
+constexpr double kMaxParamElems = double(int64_t(1) << 31);
 
 struct LowerOptions {
   /// Size bindings from the command line (`--set V=65`); they override
