@@ -109,7 +109,12 @@ static const char StepKey[] = "optim.step";
 
 TensorMap Optimizer::state(const std::vector<std::string> &paramNames) const {
   TensorMap out;
-  out[StepKey] = Tensor::i32({}, {static_cast<int32_t>(steps)});
+  // Stored as i32 (what other tools read for a step count); past 2^31 - 1
+  // steps Adam's bias corrections are 1 to float precision, so saturating
+  // changes nothing a resumed run computes.
+  const int64_t saved =
+      std::min<int64_t>(steps, std::numeric_limits<int32_t>::max());
+  out[StepKey] = Tensor::i32({}, {static_cast<int32_t>(saved)});
   for (size_t k = 0; k < buffers.size(); ++k)
     for (size_t i = 0; i < buffers[k].size() && i < paramNames.size(); ++i)
       out[std::string(name()) + "." + bufferNames[k] + "." + paramNames[i]] =

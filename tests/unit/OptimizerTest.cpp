@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 using namespace rnnc;
 
@@ -448,4 +449,26 @@ TEST(OptimizerTest, ClipGlobalNorm) {
   std::vector<Tensor *> badGrads{&bad};
   EXPECT_TRUE(std::isinf(clipGlobalNorm(badGrads, 1)));
   EXPECT_EQ(bad.f32Vec()[1], 1.0f);
+}
+
+// The step count is stored as i32: one step past its largest value is saved
+// as that value (Adam's bias corrections are 1 there), never wrapped to a
+// negative count that the next resume would refuse.
+TEST(OptimizerTest, StepCountSaturatesWhenSaved) {
+  Tensor p = Tensor::f32({2}, {1, 2}), g = Tensor::f32({2}, {0.5, -0.5});
+  std::vector<Tensor *> params{&p};
+  auto adam = makeOptimizer("adam", {});
+  ASSERT_TRUE((*adam)->step(params, {&g}, 0.1));
+  TensorMap st = (*adam)->state({"w"});
+  const int32_t kMax = std::numeric_limits<int32_t>::max();
+  st["optim.step"] = Tensor::i32({}, {kMax});
+  auto resumed = makeOptimizer("adam", {});
+  ASSERT_TRUE((*resumed)->loadState(st, {"w"}, {&p}));
+  ASSERT_TRUE((*resumed)->step(params, {&g}, 0.1));
+  EXPECT_EQ((*resumed)->stepCount(), int64_t(kMax) + 1);
+  EXPECT_TRUE(std::isfinite(p.f32Vec()[0]) && std::isfinite(p.f32Vec()[1]));
+  TensorMap saved = (*resumed)->state({"w"});
+  EXPECT_EQ(saved.at("optim.step").i32Vec()[0], kMax);
+  auto again = makeOptimizer("adam", {});
+  EXPECT_TRUE((*again)->loadState(saved, {"w"}, {&p}));
 }

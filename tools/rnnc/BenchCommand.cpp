@@ -23,6 +23,7 @@
 #include "tools/rnnc/ModelArgs.h"
 
 #include "codegen/CompiledFunction.h"
+#include "frontend/Lowering.h"
 #include "passes/Autodiff.h"
 #include "runtime/Optimizer.h"
 #include "runtime/ThreadPool.h"
@@ -129,6 +130,13 @@ bool parseFlags(const std::vector<std::string> &args, BenchFlags &f) {
                    : name == "steps"  ? f.steps
                                       : f.reps))
         return false;
+      // Sizes go into a generated model file; say which flag is too large
+      // rather than point at that temporary file.
+      if ((name == "input" || name == "hidden") &&
+          (name == "input" ? f.input : f.hidden) > frontend::kMaxSize)
+        return usageError("--" + name + " must be at most " +
+                          std::to_string(frontend::kMaxSize) + ", got " +
+                          value);
     }
   }
   f.standard = f.given.count("standard");

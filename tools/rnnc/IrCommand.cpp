@@ -100,11 +100,28 @@ int runIr(const std::vector<std::string> &args) {
   diags.print(std::cerr);
   if (!lowered || diags.hasErrors())
     return kExitModelError;
-  if (emit == "info")
+  // --model NAME: only that model's IR or info (every model's otherwise),
+  // and an error, as the other commands give, when there is none.
+  const std::string only = opts.extra.count("model") ? opts.extra["model"] : "";
+  const frontend::ModelInfo *picked = nullptr;
+  for (const frontend::ModelInfo &m : lowered->models)
+    if (m.name == only)
+      picked = &m;
+  if (!only.empty() && !picked) {
+    std::cerr << "rnnc ir: error: " << opts.file << " has no model named '"
+              << only << "'\n";
+    return kExitModelError;
+  }
+  const ir::Function *fn = picked ? lowered->module->lookup(only) : nullptr;
+  if (emit == "info") {
     for (const frontend::ModelInfo &m : lowered->models)
-      std::cout << m.str();
-  else
+      if (!picked || &m == picked)
+        std::cout << m.str();
+  } else if (fn) {
+    ir::printFunction(*fn, std::cout);
+  } else {
     ir::printModule(*lowered->module, std::cout);
+  }
   return kExitOk;
 }
 

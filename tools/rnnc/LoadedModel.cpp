@@ -1,8 +1,8 @@
 //===- tools/rnnc/LoadedModel.cpp - A model file made ready to run --------===//
 #include "tools/rnnc/LoadedModel.h"
 
-#include "frontend/Frontend.h"
 #include "codegen/ObjectCache.h"
+#include "frontend/Frontend.h"
 #include "ir/Verifier.h"
 #include "passes/Pipeline.h"
 #include "runtime/Safetensors.h"
@@ -190,12 +190,17 @@ codegen::CompileOptions jitOptions(const ModelOptions &opts) {
   return copts;
 }
 
+/// How the user spelled a flag: -n, -O, but --batch.
+static std::string dashed(const std::string &flag) {
+  return (flag.size() == 1 ? "-" : "--") + flag;
+}
+
 bool parseIntFlag(const char *command, const std::string &flag,
                   const std::string &value, int64_t &out, int64_t min) {
   const char *end = value.data() + value.size();
   auto [p, ec] = std::from_chars(value.data(), end, out);
   if (value.empty() || ec != std::errc() || p != end || out < min) {
-    std::cerr << "rnnc " << command << ": error: --" << flag
+    std::cerr << "rnnc " << command << ": error: " << dashed(flag)
               << " must be an integer >= " << min << ", got '" << value
               << "'\n";
     return false;
@@ -209,7 +214,7 @@ bool parseFloatFlag(const char *command, const std::string &flag,
   out = std::strtod(value.c_str(), &end);
   if (value.empty() || end != value.c_str() + value.size() ||
       !std::isfinite(out)) {
-    std::cerr << "rnnc " << command << ": error: --" << flag
+    std::cerr << "rnnc " << command << ": error: " << dashed(flag)
               << " must be a number, got '" << value << "'\n";
     return false;
   }

@@ -144,6 +144,10 @@ bool resolvePlan(const ModelOptions &opts, const frontend::TrainConfig &cfg,
     return fail("--val-fraction must be in [0, 1)");
   if (plan.timeLimit < 0)
     return fail("--time-limit must be positive");
+  if (!(plan.clip >= 0))
+    return fail("--clip must be >= 0 (0: no clipping)");
+  if (!(plan.logEvery >= 0))
+    return fail("--log-every must be >= 0");
   if (plan.steps == 0 && plan.epochs == 0 && plan.timeLimit == 0)
     return fail("say how long to train: --steps N, --epochs N or "
                 "--time-limit SECONDS (or steps/epochs in the train block)");

@@ -7,6 +7,8 @@
 #include "tools/rnnc/Command.h"
 
 #include <iostream>
+#include <new>
+#include <stdexcept>
 
 namespace rnnc::driver {
 
@@ -39,7 +41,8 @@ const std::vector<Command> &allCommands() {
        "  --target TRIPLE, --cpu NAME, --features +a,-b\n"
        "                 another target (default: this host), e.g.\n"
        "                 --target aarch64-linux-gnu --cpu neoverse-v1\n"
-       "  --model NAME   which model of the file (default: the last)\n"
+       "  --model NAME   which model of the file (default: the last; for\n"
+       "                 ir and info, every model)\n"
        "  --set NAME=N   bind the model's size NAME (e.g. --set V=65)\n",
        runIr},
       {"run", "run a model on .npy inputs (JIT or interpreter)",
@@ -280,7 +283,22 @@ int main(int argc, char **argv) {
         std::cout << c.help;
         return kExitOk;
       }
-    return c.run(args);
+    // Library code reports what it can check; an allocation that fails
+    // anyway (sizes that multiply past this machine's memory: --batch,
+    // --steps, the data) is reported here instead of aborting.
+    try {
+      return c.run(args);
+    } catch (const std::bad_alloc &) {
+      std::cerr << "rnnc " << c.name
+                << ": error: out of memory: the sizes asked for (the "
+                   "model's sizes, --batch, --steps, the data) need more "
+                   "memory than this machine has\n";
+    } catch (const std::length_error &) {
+      std::cerr << "rnnc " << c.name
+                << ": error: out of memory: a buffer size is too large "
+                   "(check the model's sizes, --batch and --steps)\n";
+    }
+    return kExitModelError;
   }
   std::cerr << "rnnc: error: unknown command '" << name
             << "' (run 'rnnc --help' for the list)\n";
