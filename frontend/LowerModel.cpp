@@ -373,8 +373,10 @@ void Lowerer::lowerModelStmt(const ModelStmt &s, Scope &scope) {
 static std::string checkTrainSetting(const std::string &key, double v) {
   // Counts: whole numbers >= 1, at most 2^40 (steps of a long run).
   if (key == "batch" || key == "bptt" || key == "steps" || key == "epochs") {
-    if (!(v >= 1) || v != std::floor(v) || v > double(int64_t(1) << 40))
+    if (!(v >= 1) || v != std::floor(v))
       return "must be a whole number >= 1";
+    if (v > double(int64_t(1) << 40))
+      return "must be at most " + std::to_string(int64_t(1) << 40);
     if ((key == "batch" || key == "bptt") && v > double(kMaxSize))
       return "must be at most " + std::to_string(kMaxSize);
     return "";
