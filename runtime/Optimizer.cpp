@@ -143,6 +143,7 @@ Status Optimizer::loadState(const TensorMap &state,
                          it->first + "'), this optimizer is " + self);
   }
   int64_t newSteps = 0;
+  bool stepKnown = false;
   auto stepIt = state.find(StepKey);
   if (stepIt == state.end()) {
     problems.push_back("missing '" + std::string(StepKey) + "'");
@@ -152,6 +153,7 @@ Status Optimizer::loadState(const TensorMap &state,
                        stepIt->second.typeString());
   } else {
     newSteps = stepIt->second.i32Vec()[0];
+    stepKnown = newSteps >= 0;
     if (newSteps < 0)
       problems.push_back("'" + std::string(StepKey) + "' is negative");
   }
@@ -199,9 +201,13 @@ Status Optimizer::loadState(const TensorMap &state,
       }
     }
   }
+  // Which buffers belong there follows from the step count; without a
+  // usable one every buffer would be listed as unexpected, burying the one
+  // real problem.
   std::string prefix = self + ".";
   for (auto it = state.lower_bound(prefix);
-       it != state.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+       stepKnown && it != state.end() &&
+       it->first.compare(0, prefix.size(), prefix) == 0;
        ++it)
     if (!expected.count(it->first))
       problems.push_back("unexpected '" + it->first + "'");

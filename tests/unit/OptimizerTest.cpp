@@ -472,3 +472,21 @@ TEST(OptimizerTest, StepCountSaturatesWhenSaved) {
   auto again = makeOptimizer("adam", {});
   EXPECT_TRUE((*again)->loadState(saved, {"w"}, {&p}));
 }
+
+// A step count that cannot be read is the one problem reported: which
+// buffers belong to the state depends on it, so they are not each listed
+// as unexpected.
+TEST(OptimizerTest, BadStepCountIsTheOnlyProblem) {
+  Tensor p = Tensor::f32({2}, {1, 2}), g = Tensor::f32({2}, {0.5, -0.5});
+  std::vector<Tensor *> params{&p};
+  auto adam = makeOptimizer("adam", {});
+  ASSERT_TRUE((*adam)->step(params, {&g}, 0.1));
+  for (const Tensor &bad : {Tensor::f32({}, {3.0f}), Tensor::i32({}, {-2})}) {
+    TensorMap st = (*adam)->state({"w"});
+    st["optim.step"] = bad;
+    Status s = makeOptimizer("adam", {}).take()->loadState(st, {"w"}, {&p});
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().find("'optim.step'"), std::string::npos);
+    EXPECT_EQ(s.error().find("unexpected"), std::string::npos) << s.error();
+  }
+}
