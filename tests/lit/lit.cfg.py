@@ -24,6 +24,9 @@ config.substitutions.append(("%src_root", config.rnnc_src_root))
 cc = "cc"
 if config.rnnc_sanitize.upper() in ("ON", "1", "TRUE", "YES"):
     cc += " -fsanitize=address,undefined"
+    # AddressSanitizer reserves terabytes of shadow memory: tests that cap
+    # the address space (ulimit -v) cannot run under it.
+    config.available_features.add("asan")
 config.substitutions.append(("%cc", cc))
 # The build tree, e.g. for linking against runtime/librnnc_runtime.a.
 config.substitutions.append(("%obj_root", config.rnnc_obj_root))

@@ -21,7 +21,10 @@ static int emitMachineLevel(ModelOptions &opts, const std::string &emit) {
   if (!parseTargetFlags("ir", opts, copts))
     return kExitUsage;
   copts.fuseElementwise = !opts.extra.count("no-optimize");
-  auto model = loadModel(opts, opts.extra["model"]);
+  // The weights are not needed to print code: not allocating them keeps
+  // `ir --emit=llvm` of a large model from filling gigabytes first.
+  auto model = loadModel(opts, opts.extra["model"], /*training=*/false,
+                         /*optimize=*/true, /*allocateParams=*/false);
   if (!model)
     return kExitModelError;
   auto text = emit == "llvm" ? codegen::emitLLVMIR(*model->fn, copts)

@@ -28,7 +28,8 @@ static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
 
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      const std::string &modelName,
-                                     bool training, bool optimize) {
+                                     bool training, bool optimize,
+                                     bool allocateParams) {
   std::string text;
   if (!readFile(opts.file, text))
     return std::nullopt;
@@ -96,6 +97,8 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
     specs.push_back(std::move(spec));
     m.paramArgs.push_back(i);
   }
+  if (!allocateParams)
+    return m;
   auto store = ParameterStore::create(std::move(specs));
   if (!store) {
     std::cerr << "rnnc: error: " << opts.file << ": " << store.error() << "\n";

@@ -45,10 +45,13 @@ struct LoadedModel {
 /// Unless `optimize` is false or the command was given --no-optimize, the
 /// module then goes through the optimization pipeline (passes/Pipeline.h);
 /// parameters and the calling convention are unchanged by it.
+/// With `allocateParams` false, `params` stays empty (paramArgs is filled):
+/// for code generation alone, which never reads weights.
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      const std::string &modelName = "",
                                      bool training = false,
-                                     bool optimize = true);
+                                     bool optimize = true,
+                                     bool allocateParams = true);
 
 /// The gradient function of `fn` (passes::buildGradient), built from
 /// passes::trainingForward(fn, rowsPerCall) and optimized like the forward
