@@ -105,17 +105,15 @@ int runIr(const std::vector<std::string> &args) {
     return kExitModelError;
   // --model NAME: only that model's IR or info (every model's otherwise),
   // and an error, as the other commands give, when there is none.
-  const std::string only = opts.extra.count("model") ? opts.extra["model"] : "";
   const frontend::ModelInfo *picked = nullptr;
-  for (const frontend::ModelInfo &m : lowered->models)
-    if (m.name == only)
-      picked = &m;
-  if (!only.empty() && !picked) {
-    std::cerr << "rnnc ir: error: " << opts.file << " has no model named '"
-              << only << "'\n";
-    return kExitModelError;
+  if (opts.extra.count("model")) {
+    auto i = pickModel(lowered->models, opts.extra["model"], opts.file);
+    if (!i)
+      return kExitModelError;
+    picked = &lowered->models[*i];
   }
-  const ir::Function *fn = picked ? lowered->module->lookup(only) : nullptr;
+  const ir::Function *fn =
+      picked ? lowered->module->lookup(picked->name) : nullptr;
   if (emit == "info") {
     for (const frontend::ModelInfo &m : lowered->models)
       if (!picked || &m == picked)

@@ -26,6 +26,20 @@ static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
   return r;
 }
 
+std::optional<size_t> pickModel(const std::vector<frontend::ModelInfo> &models,
+                                const std::string &modelName,
+                                const std::string &file) {
+  if (modelName.empty())
+    return models.empty() ? std::nullopt
+                          : std::optional<size_t>(models.size() - 1);
+  for (size_t i = 0; i < models.size(); ++i)
+    if (models[i].name == modelName)
+      return i;
+  std::cerr << "rnnc: error: " << file << " has no model named '" << modelName
+            << "'\n";
+  return std::nullopt;
+}
+
 std::optional<LoadedModel> loadModel(const ModelOptions &opts,
                                      const std::string &modelName,
                                      bool training, bool optimize,
@@ -56,20 +70,11 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
     std::cerr << "rnnc: error: " << opts.file << " declares no model\n";
     return std::nullopt;
   }
-  size_t pick = lowered->models.size() - 1;
-  if (!modelName.empty()) {
-    pick = lowered->models.size();
-    for (size_t i = 0; i < lowered->models.size(); ++i)
-      if (lowered->models[i].name == modelName)
-        pick = i;
-    if (pick == lowered->models.size()) {
-      std::cerr << "rnnc: error: " << opts.file << " has no model named '"
-                << modelName << "'\n";
-      return std::nullopt;
-    }
-  }
+  auto pick = pickModel(lowered->models, modelName, opts.file);
+  if (!pick)
+    return std::nullopt;
   LoadedModel m;
-  m.info = lowered->models[pick];
+  m.info = lowered->models[*pick];
   m.module = std::move(lowered->module);
   m.fn = m.module->lookup(m.info.name);
   if (!m.fn) {

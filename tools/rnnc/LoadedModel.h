@@ -37,6 +37,13 @@ struct LoadedModel {
   std::vector<unsigned> paramArgs;
 };
 
+/// The index in `models` of the one named `modelName` (empty: the last, the
+/// one using the others); nothing, with an error naming `file`, when there
+/// is no such model (or none at all).
+std::optional<size_t> pickModel(const std::vector<frontend::ModelInfo> &models,
+                                const std::string &modelName,
+                                const std::string &file);
+
 /// Reads, lowers and verifies `opts.file` with `opts.sizes`. With several
 /// models in the file, `modelName` picks one (empty: the last, which is the
 /// one using the others). `training` lowers the training variant (dropout
