@@ -24,7 +24,49 @@ namespace rnnc::frontend::detail {
 using ir::Dim;
 using ir::TensorType;
 
+static void dimNames(const DimExpr &d, std::set<std::string> &out) {
+  if (d.kind == DimExpr::Kind::Name)
+    out.insert(d.name);
+  if (d.lhs)
+    dimNames(*d.lhs, out);
+  if (d.rhs)
+    dimNames(*d.rhs, out);
+}
+
+void Lowerer::noteSizeOrigins(const std::set<std::string> &names,
+                              Scope &scope) {
+  // A cell's failure already lists its sizes at the application.
+  if (scope.cell)
+    return;
+  for (const std::string &n : names) {
+    auto it = scope.sizes.find(n);
+    if (it != scope.sizes.end() && it->second.loc.isKnown())
+      diags.note(it->second.loc, n + " = " + std::to_string(it->second.value) +
+                                     " was " + it->second.how);
+  }
+}
+
 std::optional<int64_t> Lowerer::evalDim(const DimExpr &d, Scope &scope) {
+  auto v = evalDimTerm(d, scope);
+  if (!v || d.kind == DimExpr::Kind::Int || d.kind == DimExpr::Kind::Name)
+    return v; // leaves are checked where they are read
+  if (*v < 1 || *v > kMaxSize) {
+    size_t before = diags.errorCount();
+    fail(d.loc,
+         "size " + dimExprToString(d) + " = " + std::to_string(*v) +
+             " is not a size between 1 and " + std::to_string(kMaxSize),
+         &scope);
+    if (diags.errorCount() != before) {
+      std::set<std::string> names;
+      dimNames(d, names);
+      noteSizeOrigins(names, scope);
+    }
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<int64_t> Lowerer::evalDimTerm(const DimExpr &d, Scope &scope) {
   switch (d.kind) {
   case DimExpr::Kind::Int:
     if (d.value < 1 || d.value > kMaxSize) {
@@ -53,19 +95,16 @@ std::optional<int64_t> Lowerer::evalDim(const DimExpr &d, Scope &scope) {
     return std::nullopt;
   }
   default: {
-    auto l = evalDim(*d.lhs, scope);
-    auto r = evalDim(*d.rhs, scope);
+    auto l = evalDimTerm(*d.lhs, scope);
+    auto r = evalDimTerm(*d.rhs, scope);
     if (!l || !r)
       return std::nullopt;
-    int64_t v = d.kind == DimExpr::Kind::Add   ? *l + *r
-                : d.kind == DimExpr::Kind::Sub ? *l - *r
-                                               : *l * *r;
-    bool overflow = d.kind == DimExpr::Kind::Mul && *l > kMaxSize / *r;
-    if (v < 1 || v > kMaxSize || overflow) {
-      fail(d.loc,
-           "size " + dimExprToString(d) + " = " + std::to_string(v) +
-               " is not a size between 1 and " + std::to_string(kMaxSize),
-           &scope);
+    char op = d.kind == DimExpr::Kind::Add   ? '+'
+              : d.kind == DimExpr::Kind::Sub ? '-'
+                                             : '*';
+    int64_t v = 0;
+    if (!sizeArith(op, *l, *r, v)) {
+      fail(d.loc, "size " + dimExprToString(d) + " is too large", &scope);
       return std::nullopt;
     }
     return v;

@@ -356,7 +356,34 @@ Val Lowerer::split(Val x, int64_t parts, const Location &loc) {
   return r;
 }
 
+static void sizeNames(const Expr &e, std::set<std::string> &out) {
+  if (e.kind == Expr::Kind::Name)
+    out.insert(e.name);
+  if (e.kind == Expr::Kind::Binary) {
+    sizeNames(*e.lhs, out);
+    sizeNames(*e.rhs, out);
+  }
+}
+
 std::optional<int64_t> Lowerer::evalSizeExpr(const Expr &e, Scope &scope) {
+  auto v = evalSizeTerm(e, scope);
+  if (!v || e.kind != Expr::Kind::Binary)
+    return v; // leaves are checked where they are read
+  if (*v < 1 || *v > kMaxSize) {
+    size_t before = diags.errorCount();
+    fail(e.loc, "size " + exprToString(e) + " = " + std::to_string(*v) +
+                    " is not a size between 1 and " + std::to_string(kMaxSize));
+    if (diags.errorCount() != before) {
+      std::set<std::string> names;
+      sizeNames(e, names);
+      noteSizeOrigins(names, scope);
+    }
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<int64_t> Lowerer::evalSizeTerm(const Expr &e, Scope &scope) {
   switch (e.kind) {
   case Expr::Kind::Number:
     if (!e.isInteger || e.number < 1 || e.number > double(kMaxSize)) {
@@ -380,15 +407,13 @@ std::optional<int64_t> Lowerer::evalSizeExpr(const Expr &e, Scope &scope) {
       fail(e.loc, std::string("'") + e.op + "' is not allowed in a size");
       return std::nullopt;
     }
-    auto l = evalSizeExpr(*e.lhs, scope);
-    auto r = evalSizeExpr(*e.rhs, scope);
+    auto l = evalSizeTerm(*e.lhs, scope);
+    auto r = evalSizeTerm(*e.rhs, scope);
     if (!l || !r)
       return std::nullopt;
-    int64_t v = e.op == '+' ? *l + *r : e.op == '-' ? *l - *r : *l * *r;
-    if (v < 1 || v > kMaxSize || (e.op == '*' && *l > kMaxSize / *r)) {
-      fail(e.loc, "size " + exprToString(e) + " = " + std::to_string(v) +
-                      " is not a size between 1 and " +
-                      std::to_string(kMaxSize));
+    int64_t v = 0;
+    if (!sizeArith(e.op, *l, *r, v)) {
+      fail(e.loc, "size " + exprToString(e) + " is too large");
       return std::nullopt;
     }
     return v;

@@ -50,6 +50,18 @@ struct SizeBinding {
   std::string how;
 };
 
+/// The parts of a size expression may leave [1, kMaxSize] (`H - I + 1` with
+/// H = I), as long as the whole lands in it; each part's magnitude is
+/// capped at 2^48 (a product of two sizes) so the arithmetic stays exact.
+/// Combines `l op r` ('+', '-', '*'); false past the cap.
+inline bool sizeArith(char op, int64_t l, int64_t r, int64_t &out) {
+  constexpr int64_t kMaxTerm = int64_t(1) << 48;
+  bool overflow = op == '+'   ? __builtin_add_overflow(l, r, &out)
+                  : op == '-' ? __builtin_sub_overflow(l, r, &out)
+                              : __builtin_mul_overflow(l, r, &out);
+  return !overflow && out >= -kMaxTerm && out <= kMaxTerm;
+}
+
 /// The names visible where an expression is lowered.
 struct Scope {
   std::map<std::string, Val> values;
@@ -89,6 +101,11 @@ public:
   std::optional<std::vector<int64_t>> evalShape(const Shape &shape,
                                                 Scope &scope);
   std::optional<int64_t> evalDim(const DimExpr &d, Scope &scope);
+  /// evalDim without the final range check (see sizeArith).
+  std::optional<int64_t> evalDimTerm(const DimExpr &d, Scope &scope);
+  /// After a size expression's error in a model: where each size it names
+  /// got its value ("V = 30 was bound from the data in corpus.txt").
+  void noteSizeOrigins(const std::set<std::string> &names, Scope &scope);
 
   // --- LowerExpr.cpp ---------------------------------------------------------
   Val lowerExpr(const Expr &e, Scope &scope, const std::string &layer = {});
@@ -103,6 +120,7 @@ public:
   Val split(Val x, int64_t parts, const Location &loc);
   /// A size argument: an integer or a size name (`E`, `4*H`).
   std::optional<int64_t> evalSizeExpr(const Expr &e, Scope &scope);
+  std::optional<int64_t> evalSizeTerm(const Expr &e, Scope &scope);
   /// The IR value of `v`, creating a constant for a literal.
   ir::Value *materialize(Val &v);
   /// Checks that a builder call succeeded; reports its error otherwise.

@@ -468,7 +468,9 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
     std::string how;
     if (set != options.sizes.end()) {
       value = set->second;
-      how = "set on the command line";
+      auto origin = options.sizeOrigins.find(sp.name);
+      how = origin != options.sizeOrigins.end() ? origin->second
+                                                 : "set on the command line";
     } else if (sp.defaultValue) {
       value = *sp.defaultValue;
       how = "the default";
@@ -481,7 +483,7 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
     if (value < 1 || value > kMaxSize)
       fail(sp.loc, "size '" + sp.name + "' must be between 1 and " +
                        std::to_string(kMaxSize) + ", got " +
-                       std::to_string(value));
+                       std::to_string(value) + " (" + how + ")");
     scope.sizes[sp.name] = {value, sp.loc, how};
     info->sizes[sp.name] = value;
   }
@@ -580,11 +582,15 @@ std::optional<LoweredProgram> Lowerer::run() {
     for (const ModelDecl &m : program.models)
       for (const SizeParam &s : m.sizes)
         used |= s.name == name;
+    auto origin = options.sizeOrigins.find(name);
     if (!used)
-      diags.warning(Location{}, "--set " + name +
-                                    " has no effect: no model "
-                                    "has a size named '" +
-                                    name + "'");
+      diags.warning(Location{},
+                    (origin == options.sizeOrigins.end()
+                         ? "--set " + name
+                         : "size " + name + "=" + std::to_string(value) +
+                               " " + origin->second) +
+                        " has no effect: no model has a size named '" + name +
+                        "'");
   }
   for (const ModelDecl &m : program.models) {
     ModelInfo mi;

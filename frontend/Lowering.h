@@ -34,6 +34,10 @@ struct LowerOptions {
   /// Size bindings from the command line (`--set V=65`); they override
   /// defaults in the model header.
   std::map<std::string, int64_t> sizes;
+  /// Where a binding in `sizes` came from when not from `--set` ("recorded
+  /// in ck.safetensors", "bound from the data in corpus.txt"): messages
+  /// about the size say so instead of blaming the command line.
+  std::map<std::string, std::string> sizeOrigins;
   /// Lower for training: each dropout site becomes `x * mask` with the mask a
   /// function argument (role "dropout_mask", ModelInfo.h). Off, dropout is
   /// the identity and adds no argument, so inference never sees masks.

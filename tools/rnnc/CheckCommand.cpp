@@ -18,6 +18,7 @@ int runCheck(const std::vector<std::string> &args) {
   ir::Diagnostics diags;
   frontend::LowerOptions lower;
   lower.sizes = opts.sizes;
+  lower.sizeOrigins = opts.sizeOrigins;
   auto lowered =
       frontend::compileSource(opts.file, std::move(text), lower, diags);
   // The lowered IR must verify; a failure here is a frontend bug, but it is

@@ -75,6 +75,31 @@ checkpointInfo(const std::map<std::string, std::string> &metadata,
   return info;
 }
 
+void adoptCheckpointSizes(ModelOptions &opts,
+                          const std::map<std::string, int64_t> &sizes,
+                          const std::string &path) {
+  for (const auto &[k, v] : sizes)
+    if (opts.sizes.emplace(k, v).second)
+      opts.sizeOrigins[k] = "recorded in " + path;
+}
+
+void CheckpointInfo::adopt(ModelOptions &opts, const std::string &path) const {
+  adoptCheckpointSizes(opts, sizes, path);
+  if (!model.empty())
+    opts.modelNamedBy = path;
+}
+
+Result<int64_t> parseMetaCount(const std::string &path, const std::string &key,
+                               const std::string &value) {
+  int64_t v = 0;
+  const char *end = value.data() + value.size();
+  auto [p, ec] = std::from_chars(value.data(), end, v);
+  if (value.empty() || ec != std::errc() || p != end || v < 0)
+    return makeError(path + ": malformed " + key + " '" + value +
+                     "' in its metadata (expected a whole number >= 0)");
+  return v;
+}
+
 std::string formatSizes(const std::map<std::string, int64_t> &sizes) {
   std::string s;
   for (const auto &[name, value] : sizes) {

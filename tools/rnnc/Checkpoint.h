@@ -17,6 +17,7 @@
 #include "runtime/Result.h"
 #include "runtime/Safetensors.h"
 #include "runtime/TextCorpus.h"
+#include "tools/rnnc/Command.h"
 
 #include <cstdint>
 #include <map>
@@ -64,11 +65,10 @@ struct CheckpointInfo {
   std::map<std::string, int64_t> sizes;
   std::optional<CharVocab> vocab;
 
-  /// Adds the recorded sizes to `sizes` where the user set none.
-  void adoptSizes(std::map<std::string, int64_t> &userSizes) const {
-    for (const auto &[k, v] : sizes)
-      userSizes.emplace(k, v);
-  }
+  /// Adds the recorded sizes to `opts.sizes` where the user set none
+  /// (noting that they came from the checkpoint at `path`), and has
+  /// `opts` name `path` as the source of the model name.
+  void adopt(ModelOptions &opts, const std::string &path) const;
 };
 
 /// Reads the metadata of the checkpoint at `path`; a malformed entry is an
@@ -78,6 +78,17 @@ Result<CheckpointInfo> readCheckpointInfo(const std::string &path);
 Result<CheckpointInfo>
 checkpointInfo(const std::map<std::string, std::string> &metadata,
                const std::string &path);
+
+/// Adds `sizes` (a checkpoint's, at `path`) to `opts.sizes` where the user
+/// set none, recording where they came from.
+void adoptCheckpointSizes(ModelOptions &opts,
+                          const std::map<std::string, int64_t> &sizes,
+                          const std::string &path);
+
+/// A whole number >= 0 stored under `key` in the metadata of the checkpoint
+/// at `path`; anything else is an error naming the file and the key.
+Result<int64_t> parseMetaCount(const std::string &path, const std::string &key,
+                               const std::string &value);
 
 /// "E=64,H=256,V=65" and back; a malformed string is an error naming it.
 std::string formatSizes(const std::map<std::string, int64_t> &sizes);

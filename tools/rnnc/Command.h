@@ -46,6 +46,12 @@ int runBench(const std::vector<std::string> &args);
 struct ModelOptions {
   std::string file;
   std::map<std::string, int64_t> sizes;
+  /// For a size in `sizes` that did not come from `--set`: where it did
+  /// ("recorded in ck.safetensors"), for the frontend's messages.
+  std::map<std::string, std::string> sizeOrigins;
+  /// When the model to load was named by a checkpoint: that file, so a
+  /// missing model is reported as the checkpoint's, not the flag's.
+  std::string modelNamedBy;
   /// Command-specific flags left for the command: name -> value.
   std::map<std::string, std::string> extra;
 };

@@ -93,7 +93,7 @@ int runCompile(const std::vector<std::string> &args) {
       std::cerr << "rnnc compile: error: " << info.error() << "\n";
       return kExitModelError;
     }
-    info->adoptSizes(opts.sizes);
+    adoptCheckpointSizes(opts, info->sizes, flag("weights"));
     vocab = info->vocab;
   }
   auto model = loadModel(opts, flag("model"));

@@ -56,14 +56,14 @@ int runEval(const std::vector<std::string> &args) {
   Status same = (*task)->checkResume(ck->metadata);
   if (!same)
     return fail(weights + ": " + same.error());
-  if (!ck->meta(kMetaSizes).empty()) {
-    auto sizes = parseSizes(ck->meta(kMetaSizes));
-    if (!sizes)
-      return fail(weights + ": " + sizes.error());
-    for (const auto &[k, v] : *sizes)
-      opts.sizes.emplace(k, v);
-  }
-  Status bound = (*task)->bindSizes(opts.file, opts.sizes);
+  // Only the sizes and the model name: the task checked the rest.
+  auto sizes = parseSizes(ck->meta(kMetaSizes));
+  if (!sizes)
+    return fail(weights + ": " + sizes.error());
+  adoptCheckpointSizes(opts, *sizes, weights);
+  if (!ck->meta(kMetaModel).empty())
+    opts.modelNamedBy = weights;
+  Status bound = bindDataSizes(**task, opts, x["data"]);
   if (!bound)
     return fail(bound.error(), kExitUsage);
   auto model = loadModel(opts, ck->meta(kMetaModel));
@@ -85,9 +85,12 @@ int runEval(const std::vector<std::string> &args) {
                           : 64;
   shape.valFraction = valFraction;
   int64_t seed = 1;
-  if (!ck->meta(kMetaSeed).empty() &&
-      !parseIntFlag(kCmd, "seed (checkpoint)", ck->meta(kMetaSeed), seed))
-    return kExitModelError;
+  if (!ck->meta(kMetaSeed).empty()) {
+    auto s = parseMetaCount(weights, kMetaSeed, ck->meta(kMetaSeed));
+    if (!s)
+      return fail(s.error());
+    seed = *s;
+  }
   shape.seed = static_cast<uint64_t>(seed);
   ModelArgs layout(model->info);
   Status attached = (*task)->attach(model->info, layout, shape);

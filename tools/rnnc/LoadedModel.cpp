@@ -28,15 +28,19 @@ static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
 
 std::optional<size_t> pickModel(const std::vector<frontend::ModelInfo> &models,
                                 const std::string &modelName,
-                                const std::string &file) {
+                                const std::string &file,
+                                const std::string &namedBy) {
   if (modelName.empty())
     return models.empty() ? std::nullopt
                           : std::optional<size_t>(models.size() - 1);
   for (size_t i = 0; i < models.size(); ++i)
     if (models[i].name == modelName)
       return i;
-  std::cerr << "rnnc: error: " << file << " has no model named '" << modelName
-            << "'\n";
+  std::cerr << "rnnc: error: ";
+  if (!namedBy.empty())
+    std::cerr << namedBy << " holds the weights of model '" << modelName
+              << "', but ";
+  std::cerr << file << " has no model named '" << modelName << "'\n";
   return std::nullopt;
 }
 
@@ -50,6 +54,7 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
   ir::Diagnostics diags;
   frontend::LowerOptions lower;
   lower.sizes = opts.sizes;
+  lower.sizeOrigins = opts.sizeOrigins;
   lower.training = training;
   auto lowered =
       frontend::compileSource(opts.file, std::move(text), lower, diags);
@@ -70,7 +75,8 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
     std::cerr << "rnnc: error: " << opts.file << " declares no model\n";
     return std::nullopt;
   }
-  auto pick = pickModel(lowered->models, modelName, opts.file);
+  auto pick =
+      pickModel(lowered->models, modelName, opts.file, opts.modelNamedBy);
   if (!pick)
     return std::nullopt;
   LoadedModel m;

@@ -39,10 +39,12 @@ struct LoadedModel {
 
 /// The index in `models` of the one named `modelName` (empty: the last, the
 /// one using the others); nothing, with an error naming `file`, when there
-/// is no such model (or none at all).
+/// is no such model (or none at all). `namedBy`: the checkpoint that named
+/// the model, if one did (the error then says so).
 std::optional<size_t> pickModel(const std::vector<frontend::ModelInfo> &models,
                                 const std::string &modelName,
-                                const std::string &file);
+                                const std::string &file,
+                                const std::string &namedBy = "");
 
 /// Reads, lowers and verifies `opts.file` with `opts.sizes`. With several
 /// models in the file, `modelName` picks one (empty: the last, which is the

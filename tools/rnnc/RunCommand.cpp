@@ -152,7 +152,7 @@ int runRun(const std::vector<std::string> &argsIn) {
       std::cerr << "rnnc run: error: " << info.error() << "\n";
       return kExitModelError;
     }
-    info->adoptSizes(opts.sizes);
+    adoptCheckpointSizes(opts, info->sizes, flag("weights"));
   }
   auto model = loadModel(opts, flag("model"));
   if (!model)

@@ -255,22 +255,26 @@ int train(const std::vector<std::string> &args) {
       fail(opts.extra["resume"] + ": " + same.error());
       return kExitModelError;
     }
+    // Only the sizes and the model name: checkResume did the rest.
     auto sizes = parseSizes(ck->meta(kMetaSizes));
     if (!sizes) {
       fail(opts.extra["resume"] + ": " + sizes.error());
       return kExitModelError;
     }
-    for (const auto &[k, v] : *sizes)
-      opts.sizes.emplace(k, v);
+    adoptCheckpointSizes(opts, *sizes, opts.extra["resume"]);
+    if (!ck->meta(kMetaModel).empty())
+      opts.modelNamedBy = opts.extra["resume"];
     resumed = std::move(*ck);
   }
-  Status bound = (*task)->bindSizes(opts.file, opts.sizes);
+  Status bound = bindDataSizes(**task, opts, opts.extra["data"]);
   if (!bound) {
     fail(bound.error());
     return kExitUsage;
   }
 
-  auto model = loadModel(opts);
+  // A resumed run continues the checkpoint's model (a file may hold
+  // several), not whichever is last.
+  auto model = loadModel(opts, resumed ? resumed->meta(kMetaModel) : "");
   if (!model)
     return kExitModelError;
   // With dropout, gradients come from the training lowering (mask
@@ -287,6 +291,22 @@ int train(const std::vector<std::string> &args) {
   TrainPlan plan;
   if (!resolvePlan(opts, model->info.train, plan))
     return kExitUsage;
+  // The seed decides the validation split of some tasks and the dropout
+  // masks: a resumed run keeps the checkpoint's unless told otherwise.
+  if (resumed && !resumed->meta(kMetaSeed).empty()) {
+    auto seed =
+        parseMetaCount(plan.resume, kMetaSeed, resumed->meta(kMetaSeed));
+    if (!seed) {
+      fail(seed.error());
+      return kExitModelError;
+    }
+    if (!opts.extra.count("seed"))
+      plan.seed = *seed;
+    else if (plan.seed != *seed)
+      std::cerr << "rnnc train: warning: --seed " << plan.seed
+                << " differs from the seed " << *seed << " of " << plan.resume
+                << ": the resumed run is not the one the checkpoint began\n";
+  }
   BatchShape shape;
   shape.batch = plan.batch;
   shape.bptt = plan.bptt;
@@ -374,13 +394,15 @@ int train(const std::vector<std::string> &args) {
       fail(plan.resume + ": " + s.error());
       return kExitModelError;
     }
-    int64_t step = 0, pos = 0;
-    if (!parseIntFlag(kCmd, "resume (step)", resumed->meta(kMetaStep), step) ||
-        !parseIntFlag(kCmd, "resume (data position)",
-                      resumed->meta(kMetaDataPos), pos))
+    auto step = parseMetaCount(plan.resume, kMetaStep, resumed->meta(kMetaStep));
+    auto pos =
+        parseMetaCount(plan.resume, kMetaDataPos, resumed->meta(kMetaDataPos));
+    if (!step || !pos) {
+      fail(!step ? step.error() : pos.error());
       return kExitModelError;
-    rs.step = step;
-    (*task)->seek(pos);
+    }
+    rs.step = *step;
+    (*task)->seek(*pos);
     for (size_t s = 0; s < rs.states.size(); ++s) {
       const std::string &name = model->info.args[layout.states()[s]].name;
       auto it = resumed->states.find(name);
@@ -399,7 +421,7 @@ int train(const std::vector<std::string> &args) {
       ss << in.rdbuf();
       std::vector<StepRecord> earlier;
       for (const StepRecord &r : parseMetricsCsv(ss.str()))
-        if (r.step <= step)
+        if (r.step <= rs.step)
           earlier.push_back(r);
       log.prepend(std::move(earlier));
     }

@@ -55,6 +55,16 @@ static std::string describeDecl(const DeclaredData &d) {
   return s + (d.isSeq ? "seq[" + elem + "[...]]" : elem + "[...]");
 }
 
+Status bindDataSizes(TrainTask &task, ModelOptions &opts,
+                     const std::string &dataPath) {
+  std::map<std::string, int64_t> before = opts.sizes;
+  Status s = task.bindSizes(opts.file, opts.sizes);
+  for (const auto &[name, value] : opts.sizes)
+    if (!before.count(name))
+      opts.sizeOrigins[name] = "bound from the data in " + dataPath;
+  return s;
+}
+
 Result<std::unique_ptr<TrainTask>> makeTrainTask(const std::string &dataPath,
                                                  const ModelOptions &opts,
                                                  double valFraction) {

@@ -164,6 +164,11 @@ public:
   virtual Status checkResume(const std::map<std::string, std::string> &meta) = 0;
 };
 
+/// task.bindSizes on `opts.sizes`, noting each size it adds as bound from
+/// the data at `dataPath` (for the frontend's messages about it).
+Status bindDataSizes(TrainTask &task, ModelOptions &opts,
+                     const std::string &dataPath);
+
 /// Picks and constructs the task for the model in `opts.file` (from its
 /// declared inputs and targets) and the data at `dataPath`; fails naming
 /// the file or the mismatch. TrainTask.cpp lists the kinds.

@@ -21,7 +21,7 @@ std::optional<TrainedModel> loadTrained(ModelOptions opts,
     std::cerr << "rnnc: error: " << info.error() << "\n";
     return std::nullopt;
   }
-  info->adoptSizes(opts.sizes);
+  info->adopt(opts, weightsPath);
   TrainedModel t;
   t.vocab = info->vocab;
   auto model = loadModel(opts, info->model);
