@@ -233,6 +233,8 @@ Val Lowerer::declareData(const ModelStmt &s, Scope &scope, const char *role) {
   v.v = addArg(
       s.name, role,
       TensorType(s.type.isToken ? ir::DType::I32 : ir::DType::F32, irDims));
+  if (s.type.isToken)
+    pendingArgs.back().slot.vocab = v.vocab;
   return v;
 }
 

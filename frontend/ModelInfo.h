@@ -81,6 +81,9 @@ struct SlotInfo {
   /// Params: the initializer; states: the initial value (constant, 0 unless
   /// the cell declares one).
   InitSpec init;
+  /// Token inputs and targets (`token[V]`): V, the ids must lie in [0, V);
+  /// 0 for every other slot.
+  int64_t vocab = 0;
 };
 
 /// An optimizer call in a train block: `optimizer adam(lr = 2e-3)`.

@@ -113,6 +113,46 @@ std::string lengthsSymbol(const frontend::ModelInfo &info,
   return "T";
 }
 
+/// Checks the token ids of argument `a` (from `path`) against its
+/// token[V], as the compiled code and the interpreter do: an input's ids
+/// must all lie in [0, V), padding too (embed looks up every position, as
+/// torch.nn.Embedding does), a target's only up to its row's length
+/// (cross_entropy never reads padding, which may hold anything: -100, say).
+/// Checked here, where the file can be named: the compiled embed can only
+/// say that some id was out of range.
+bool checkTokenIds(const frontend::ModelInfo &info, unsigned a,
+                   const std::vector<Tensor> &args, const std::string &path) {
+  const frontend::SlotInfo &slot = info.args[a];
+  const Tensor &t = args[a];
+  // A sequence [T, B] is read up to the lengths of its time dim.
+  const Tensor *lengths = nullptr;
+  if (slot.role == "target" && t.rank() == 2 && !slot.type.dim(0).isStatic())
+    for (unsigned l = 0; l < info.args.size(); ++l)
+      if (info.args[l].role == "lengths" &&
+          lengthsSymbol(info, info.args[l]) == slot.type.dim(0).sym)
+        lengths = &args[l];
+  const int32_t *ids = t.i32Data();
+  for (int64_t k = 0; k < t.numElements(); ++k) {
+    if (ids[k] >= 0 && ids[k] < slot.vocab)
+      continue;
+    int64_t rows = t.rank() == 2 ? t.dim(1) : 1;
+    if (lengths && lengths->numElements() == rows &&
+        k / rows >= lengths->i32Data()[k % rows])
+      continue; // padding
+    std::string at;
+    for (int64_t r = t.rank() - 1, rest = k; r >= 0; --r) {
+      at = std::to_string(rest % t.dim(r)) + (at.empty() ? "" : ", ") + at;
+      rest /= t.dim(r);
+    }
+    std::cerr << "rnnc run: error: " << path << ": " << slot.role << " '"
+              << slot.name << "' holds token id " << ids[k] << " at [" << at
+              << "], outside token[" << slot.vocab << "] (ids 0 to "
+              << slot.vocab - 1 << ")\n";
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 int runRun(const std::vector<std::string> &argsIn) {
@@ -241,6 +281,7 @@ int runRun(const std::vector<std::string> &argsIn) {
               << seed << ")\n";
 
   std::vector<Tensor> callArgs(info.args.size());
+  std::map<unsigned, std::string> paths;
   size_t param = 0;
   for (unsigned i = 0; i < info.args.size(); ++i) {
     const frontend::SlotInfo &slot = info.args[i];
@@ -250,6 +291,7 @@ int runRun(const std::vector<std::string> &argsIn) {
     }
     if (files.count(i)) {
       callArgs[i] = std::move(files[i].tensor);
+      paths[i] = files[i].path;
       continue;
     }
     std::vector<int64_t> shape;
@@ -279,6 +321,9 @@ int runRun(const std::vector<std::string> &argsIn) {
     }
     callArgs[i] = std::move(t);
   }
+  for (const auto &[i, path] : paths)
+    if (info.args[i].vocab > 0 && !checkTokenIds(info, i, callArgs, path))
+      return kExitModelError;
 
   // Which result to write.
   int outIndex = -1;

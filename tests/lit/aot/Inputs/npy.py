@@ -4,6 +4,7 @@
   npy.py tokens OUT.npy T B V SEED     i32[T,B] ids in [0, V)
   npy.py floats OUT.npy SEED D0 D1...  f32 values in [-1, 1)
   npy.py ints OUT.npy v0 v1 ...        i32[n] (e.g. lengths)
+  npy.py grid OUT.npy T B v0 v1 ...    i32[T,B] of the values, row-major
   npy.py f64 OUT.npy D0 D1...          f8 zeros (a wrong dtype)
   npy.py compare A.npy B.npy RTOL ATOL same shape, |a-b| <= atol + rtol|b|
   npy.py show A.npy                    dtype and shape
@@ -59,6 +60,11 @@ def main(argv):
     elif cmd == "ints":
         vals = [int(v) for v in argv[3:]]
         write(argv[2], "<i4", (len(vals),), vals)
+    elif cmd == "grid":
+        t, b = int(argv[3]), int(argv[4])
+        values = [int(v) for v in argv[5:]]
+        assert len(values) == t * b, "grid needs T*B values"
+        write(argv[2], "<i4", (t, b), values)
     elif cmd == "f64":
         dims = [int(d) for d in argv[3:]]
         n = 1
