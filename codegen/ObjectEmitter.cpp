@@ -37,16 +37,35 @@ createObjectTargetMachine(const TargetSpec &spec) {
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "unknown target '" + spec.triple +
                                        "': " + error);
-  if (!spec.cpu.empty() && spec.cpu != "generic") {
-    // LLVM only warns on stderr about an unknown CPU and then generates
-    // baseline code; refuse it instead so a typo is noticed.
-    std::unique_ptr<llvm::MCSubtargetInfo> sti(
-        target->createMCSubtargetInfo(triple.str(), "", ""));
-    if (sti && !sti->isCPUStringValid(spec.cpu))
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "unknown CPU '" + spec.cpu +
-                                         "' for target '" + spec.triple +
-                                         "'");
+  // LLVM only warns on stderr about an unknown CPU or feature and then
+  // generates code without it; refuse them instead so a typo is noticed.
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(
+      target->createMCSubtargetInfo(triple.str(), "", ""));
+  if (sti && !spec.cpu.empty() && spec.cpu != "generic" &&
+      !sti->isCPUStringValid(spec.cpu))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "unknown CPU '" + spec.cpu +
+                                       "' for target '" + spec.triple + "'");
+  if (sti && !spec.features.empty()) {
+    llvm::SmallVector<llvm::StringRef, 16> items;
+    llvm::StringRef(spec.features).split(items, ',', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef item : items) {
+      llvm::StringRef name = item.drop_front(1);
+      bool known = false;
+      for (const llvm::SubtargetFeatureKV &f : sti->getAllProcessorFeatures())
+        known |= name == f.Key;
+      // LLVM reads a name without a sign as disabling it: say so.
+      if (!item.starts_with("+") && !item.starts_with("-"))
+        return llvm::createStringError(
+            llvm::inconvertibleErrorCode(),
+            "feature '" + item.str() +
+                "' needs a sign: +name enables it, -name disables it");
+      if (!known)
+        return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                       "unknown feature '" + name.str() +
+                                           "' for target '" + spec.triple +
+                                           "'");
+    }
   }
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(

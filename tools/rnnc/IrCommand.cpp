@@ -67,6 +67,15 @@ int runIr(const std::vector<std::string> &args) {
   }
   if (emit == "llvm" || emit == "asm")
     return emitMachineLevel(opts, emit);
+  // Code-generation flags would be ignored here; a user who gave one
+  // expected an effect.
+  for (const char *flag : {"target", "cpu", "features", "O"})
+    if (opts.extra.count(flag)) {
+      std::cerr << "rnnc ir: error: " << dashed(flag)
+                << " applies to --emit=llvm and --emit=asm, not --emit=" << emit
+                << "\n";
+      return kExitUsage;
+    }
   std::string text;
   if (!readFile(opts.file, text))
     return kExitModelError;

@@ -204,8 +204,7 @@ codegen::CompileOptions jitOptions(const ModelOptions &opts) {
   return copts;
 }
 
-/// How the user spelled a flag: -n, -O, but --batch.
-static std::string dashed(const std::string &flag) {
+std::string dashed(const std::string &flag) {
   return (flag.size() == 1 ? "-" : "--") + flag;
 }
 

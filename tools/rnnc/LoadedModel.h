@@ -110,6 +110,8 @@ codegen::CompileOptions jitOptions(const ModelOptions &opts);
 /// Parses a decimal integer flag value, printing an error naming the flag.
 bool parseIntFlag(const char *command, const std::string &flag,
                   const std::string &value, int64_t &out, int64_t min = 0);
+/// How the user spelled a flag: -n, -O, but --batch.
+std::string dashed(const std::string &flag);
 /// Parses a floating-point flag value, printing an error naming the flag.
 bool parseFloatFlag(const char *command, const std::string &flag,
                     const std::string &value, double &out);

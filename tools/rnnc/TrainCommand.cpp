@@ -342,6 +342,17 @@ int train(const std::vector<std::string> &args) {
     fail("--schedule: " + schedule.error());
     return kExitUsage;
   }
+  // A floor above the rate would make the decay a rise: surely a typo.
+  if ((schedule->kind == LRSchedule::Kind::Cosine ||
+       schedule->kind == LRSchedule::Kind::Linear) &&
+      schedule->minLr > (*optimizer)->baseLr()) {
+    std::ostringstream msg;
+    msg << "--schedule: min=" << schedule->minLr
+        << " is above the learning rate " << (*optimizer)->baseLr()
+        << "; the floor must be at most the rate it decays from";
+    fail(msg.str());
+    return kExitUsage;
+  }
   int64_t totalSteps = plan.steps;
   if (totalSteps == 0 && plan.epochs > 0)
     totalSteps = plan.epochs * (*task)->batchesPerEpoch();

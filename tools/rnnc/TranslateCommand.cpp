@@ -37,6 +37,9 @@ int fail(const std::string &message, int code = kExitModelError) {
   return code;
 }
 
+constexpr int64_t kMaxBeam = 1000;
+constexpr int64_t kMaxOutputLen = 100000;
+
 /// Splits the command line into the flags (for parseModelOptions), the
 /// model file and the sentences: after the model file, every argument that
 /// is not a flag or a flag's value is a sentence to translate.
@@ -85,6 +88,16 @@ int runTranslate(const std::vector<std::string> &args) {
     return kExitUsage;
   if (alpha < 0)
     return fail("--alpha must be >= 0", kExitUsage);
+  // Each step of a search costs a forward call per beam entry, so wider
+  // beams or longer caps than these are a typo, not a request.
+  if (beam > kMaxBeam)
+    return fail("--beam must be at most " + std::to_string(kMaxBeam) +
+                    ", got " + std::to_string(beam),
+                kExitUsage);
+  if (maxLen > kMaxOutputLen)
+    return fail("--max-len must be at most " + std::to_string(kMaxOutputLen) +
+                    ", got " + std::to_string(maxLen),
+                kExitUsage);
   if (x.count("input") && !sentences.empty())
     return fail("give sentences either on the command line or with --input, "
                 "not both",
