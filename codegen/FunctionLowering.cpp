@@ -235,6 +235,14 @@ void FunctionLowering::copy(DType dtype, llvm::Value *dst, llvm::Value *src,
 
 void FunctionLowering::fill(DType dtype, llvm::Value *dst, llvm::Value *value,
                             llvm::Value *elems) {
+  // Zeros (+0.0 and 0 are all zero bits) are a memset, not a loop: LLVM
+  // would find the idiom anyway, but a loop per fill costs its loop passes
+  // time, and a scan body can hold hundreds of them.
+  if (auto *c = llvm::dyn_cast<llvm::Constant>(value); c && c->isNullValue()) {
+    b.CreateMemSet(dst, b.getInt8(0),
+                   b.CreateMul(elems, i64(4), "", true, true), llvm::Align(4));
+    return;
+  }
   emitLoop(elems, "fill", [&](llvm::Value *i) { store(dtype, value, dst, i); });
 }
 

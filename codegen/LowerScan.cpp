@@ -335,33 +335,48 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     };
     // (The shortest length of the whole batch: a bound for any rows.)
     llvm::Value *allActive = minLen ? b.CreateICmpSLT(t, minLen) : nullptr;
-    // Outputs: row t of each stacked result.
-    for (unsigned o = 0; o < numOut; ++o) {
-      const Buffer &src = bufferOf(yield->operand(l.numCarry + o));
-      llvm::Value *stepElems = product(src.dims);
-      llvm::Value *dst = rowOut[o];
-      bool inPlace = src.data == dst;
-      if (!lengths) {
-        copy(src.dtype, dst, src.data, stepElems);
-        continue;
-      }
-      if (!inPlace)
-        emitIf(allActive, [&] { copy(src.dtype, dst, src.data, stepElems); });
-      llvm::Value *rowElems = product(src.dims, 1);
+    // Outputs: row t of each stacked result. With lengths, all outputs
+    // share one loop over rows and one test of each row's length: a loop
+    // per output put hundreds of loops into the time loop of a big body
+    // (a gradient's forward scan has an output per saved value), and
+    // LLVM's loop passes took time quadratic in their number.
+    auto outSrc = [&](unsigned o) -> const Buffer & {
+      return bufferOf(yield->operand(l.numCarry + o));
+    };
+    if (!lengths) {
+      for (unsigned o = 0; o < numOut; ++o)
+        copy(outSrc(o).dtype, rowOut[o], outSrc(o).data,
+             product(outSrc(o).dims));
+    } else if (numOut > 0) {
+      emitIf(allActive, [&] {
+        for (unsigned o = 0; o < numOut; ++o)
+          copy(outSrc(o).dtype, rowOut[o], outSrc(o).data,
+               product(outSrc(o).dims));
+      });
       emitIf(b.CreateNot(allActive), [&] {
         emitLoop(rows, "scan.out", [&](llvm::Value *r) {
-          llvm::Value *off = b.CreateMul(r, rowElems);
           llvm::Value *on = active(r);
-          if (!inPlace)
-            emitIf(on, [&] {
-              copy(src.dtype, elemPtr(src.dtype, dst, off),
-                   elemPtr(src.dtype, src.data, off), rowElems);
-            });
+          // Row r of output o, in its source and in row t of its result.
+          auto rowOf = [&](unsigned o, llvm::Value *data) {
+            const Buffer &src = outSrc(o);
+            return elemPtr(src.dtype, data,
+                           b.CreateMul(r, product(src.dims, 1)));
+          };
+          emitIf(on, [&] {
+            for (unsigned o = 0; o < numOut; ++o)
+              if (outSrc(o).data != rowOut[o]) // not written in place
+                copy(outSrc(o).dtype, rowOf(o, rowOut[o]),
+                     rowOf(o, outSrc(o).data), product(outSrc(o).dims, 1));
+          });
           emitIf(b.CreateNot(on), [&] {
-            llvm::Value *zero = src.dtype == DType::F32
-                                    ? f32(0.0)
-                                    : static_cast<llvm::Value *>(b.getInt32(0));
-            fill(src.dtype, elemPtr(src.dtype, dst, off), zero, rowElems);
+            for (unsigned o = 0; o < numOut; ++o) {
+              const Buffer &src = outSrc(o);
+              llvm::Value *zero =
+                  src.dtype == DType::F32
+                      ? f32(0.0)
+                      : static_cast<llvm::Value *>(b.getInt32(0));
+              fill(src.dtype, rowOf(o, rowOut[o]), zero, product(src.dims, 1));
+            }
           });
         });
       });
