@@ -1,7 +1,7 @@
 //===- codegen/FusionPlan.cpp - Which elementwise ops share a loop --------===//
 //
 // planFusion (FusionPlan.h): one walk over a block in program order, keeping
-// at most one open group per result type.
+// at most one open group per result type, each below kMaxGroupCost.
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/FusionPlan.h"
@@ -22,6 +22,21 @@ bool isFusible(const ir::Operation &op) {
     if (v->type().dtype() != DType::F32 || v->type().rank() > out.rank())
       return false;
   return true;
+}
+
+int64_t elementwiseCost(const ir::Operation &op) {
+  switch (op.kind()) {
+  case ir::OpKind::Exp:
+  case ir::OpKind::Log:
+  case ir::OpKind::Tanh:
+  case ir::OpKind::Sigmoid:
+    return 20;
+  case ir::OpKind::Div:
+  case ir::OpKind::Sqrt:
+    return 4;
+  default:
+    return 1;
+  }
 }
 
 namespace {
@@ -49,6 +64,7 @@ FusionPlan planFusion(const ir::Block &block, bool enable) {
   // The group computing each fused value, and the open group per type.
   std::unordered_map<const ir::Value *, unsigned> groupOf;
   std::vector<std::pair<ir::TensorType, unsigned>> open;
+  std::vector<int64_t> groupCost; // per group
 
   auto close = [&](unsigned g, size_t at) {
     for (size_t i = 0; i < open.size(); ++i)
@@ -77,11 +93,19 @@ FusionPlan planFusion(const ir::Block &block, bool enable) {
       continue;
     }
     const ir::TensorType &type = op.result(0)->type();
+    const int64_t cost = elementwiseCost(op);
     int joined = -1;
     if (enable)
       for (auto &[t, g] : open)
         if (t == type)
           joined = static_cast<int>(g);
+    // A full group is emitted here; `op` starts the next one (which reads
+    // the full group's values from memory).
+    if (joined >= 0 && groupCost[joined] > 0 &&
+        groupCost[joined] + cost > kMaxGroupCost) {
+      close(static_cast<unsigned>(joined), at);
+      joined = -1;
+    }
     // A value of another open group is read from memory: that group must
     // be emitted first.
     for (const ir::Value *v : op.operands()) {
@@ -92,8 +116,10 @@ FusionPlan planFusion(const ir::Block &block, bool enable) {
     if (joined < 0) {
       joined = static_cast<int>(plan.groups.size());
       plan.groups.emplace_back();
+      groupCost.push_back(0);
       open.emplace_back(type, joined);
     }
+    groupCost[joined] += cost;
     plan.groups[joined].ops.push_back(&op);
     plan.fused.insert(&op);
     groupOf[op.result(0)] = static_cast<unsigned>(joined);

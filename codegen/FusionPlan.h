@@ -15,6 +15,13 @@
 // computed before the group, and every external reader after). Elementwise
 // ops are pure, so emitting one later than its position changes nothing.
 //
+// A group is also closed when it would grow past kMaxGroupCost: LLVM's
+// loop and scheduling passes take time quadratic in the size of one loop
+// body (its memory accesses are compared in pairs), so a long elementwise
+// chain (a cell of hundreds of statements) is several loops of bounded
+// size, the values crossing a cut going through memory. Normal cells are
+// far below the cap (an LSTM's gradient loop costs about 120).
+//
 // A slice or split whose results are read only by elementwise ops is a
 // *view*: no copy, the loop reads the operand in place with its strides.
 // That is how the gate slices of a fused [B, 4H] product cost nothing.
@@ -25,6 +32,7 @@
 
 #include "ir/Block.h"
 
+#include <cstdint>
 #include <unordered_set>
 #include <vector>
 
@@ -49,6 +57,14 @@ struct FusionPlan {
 
 /// Whether `op` can be part of a fused elementwise loop.
 bool isFusible(const ir::Operation &op);
+
+/// The estimated cost per element of a fusible op, in about vector
+/// instructions: the inline transcendental functions are some twenty each.
+int64_t elementwiseCost(const ir::Operation &op);
+
+/// The most a fused group costs per element (elementwiseCost summed): a
+/// dozen tanh-and-mul statements.
+constexpr int64_t kMaxGroupCost = 256;
 
 /// The fusion plan of `block` (not of its nested regions, which get their
 /// own when they are lowered). With `enable` false every elementwise op is

@@ -433,22 +433,8 @@ llvm::Error FunctionLowering::lowerGroup(const FusionGroup &group) {
   // Estimated cost per element, in about vector instructions: the inline
   // transcendental functions are some twenty each.
   int64_t cost = 0;
-  for (const ir::Operation *op : group.ops) {
-    switch (op->kind()) {
-    case ir::OpKind::Exp:
-    case ir::OpKind::Log:
-    case ir::OpKind::Tanh:
-    case ir::OpKind::Sigmoid:
-      cost += 20;
-      break;
-    case ir::OpKind::Div:
-    case ir::OpKind::Sqrt:
-      cost += 4;
-      break;
-    default:
-      cost += 1;
-    }
-  }
+  for (const ir::Operation *op : group.ops)
+    cost += elementwiseCost(*op);
   // A transcendental is a long dependency chain (a polynomial, a division),
   // and one vector per iteration leaves the core waiting on it: the LSTM
   // gate loop at B = 64 ran 1.4x faster with four vectors interleaved

@@ -5,7 +5,8 @@
 // The random tests build graphs of elementwise ops mixing broadcast
 // operands, slices (views) along both axes, values read by a non-fusible op
 // in the middle of a chain, values returned or yielded, inside and outside
-// a scan; each runs fused, unfused, and on the interpreter.
+// a scan; each runs fused, unfused, and on the interpreter. A long chain is
+// cut into groups of bounded cost, and runs as the interpreter computes.
 //
 //===----------------------------------------------------------------------===//
 #include "CodegenTestUtil.h"
@@ -281,6 +282,85 @@ TEST(Fusion, RandomScanBodiesMatchTheInterpreter) {
     checkBothWays(fn, {{{"B", 1}, {"T", 3}}, {{"B", 4}, {"T", 5}}},
                   {1e-4, 1e-5}, trial);
   }
+}
+
+/// A scan over [B, 8] whose body is a chain of `n` statements
+/// a_k = a_{k-1} - 0.05 * tanh(a_{k-1}) * a_{k-1} (a cell of n lines, which
+/// neither dies out nor blows up), with lengths; every a_k is an output, as
+/// a gradient's forward scan saves its values.
+std::unique_ptr<ir::Function> longChainScan(int n) {
+  auto fn = std::make_unique<ir::Function>("chain");
+  Dim B = Dim::symbolic("B"), T = Dim::symbolic("T"), H = Dim::fixed(8);
+  ir::Value *xs = fn->addArg(ir::TensorType::f32({T, B, H}), "xs");
+  ir::Value *h0 = fn->addArg(ir::TensorType::f32({B, H}), "h0");
+  ir::Value *len = fn->addArg(ir::TensorType::i32({B}), "len");
+  ir::Builder b(&fn->body());
+  ir::Operation *scan =
+      b.scan({xs}, {h0}, {}, len, false,
+             [&](ir::Builder &body, const std::vector<ir::Value *> &step,
+                 const std::vector<ir::Value *> &carry,
+                 const std::vector<ir::Value *> &) {
+               ir::Value *rate = body.constant(ir::TensorType::f32({}), 0.05);
+               ir::Value *a = body.add(step[0], carry[0]);
+               std::vector<ir::Value *> outs;
+               for (int k = 0; k < n; ++k) {
+                 a = body.sub(a, body.mul(rate, body.mul(body.tanh(a), a)));
+                 outs.push_back(a);
+               }
+               return ir::Builder::ScanBodyResult{{a}, outs};
+             });
+  if (!scan)
+    return nullptr;
+  b.ret(scan->results());
+  return b.firstError().empty() ? std::move(fn) : nullptr;
+}
+
+TEST(Fusion, LongChainsAreCutIntoGroupsOfBoundedCost) {
+  // 60 statements cost 60 * 23 per element: one loop that long
+  // took LLVM time quadratic in its length (a 200-line cell compiled in
+  // 26 s), so the plan cuts it into loops of at most kMaxGroupCost.
+  auto fn = longChainScan(60);
+  ASSERT_TRUE(fn);
+  const ir::Operation &scan = *fn->body().ops().front();
+  ASSERT_EQ(scan.kind(), OpKind::Scan);
+  const ir::Block &body = *scan.region(0);
+  codegen::FusionPlan plan = codegen::planFusion(body);
+  int64_t total = 0;
+  size_t fusedOps = 0;
+  for (const codegen::FusionGroup &g : plan.groups) {
+    int64_t cost = 0;
+    for (const ir::Operation *op : g.ops)
+      cost += codegen::elementwiseCost(*op);
+    EXPECT_LE(cost, codegen::kMaxGroupCost);
+    total += cost;
+    fusedOps += g.ops.size();
+  }
+  EXPECT_EQ(fusedOps, body.ops().size() - 2); // all but constant and yield
+  EXPECT_GE(static_cast<int64_t>(plan.groups.size()),
+            total / codegen::kMaxGroupCost + 1);
+  EXPECT_GE(plan.groups.size(), 4u); // not one loop, whatever the cap
+  // An LSTM step stays one group.
+  auto lstm = parseIR(kLstmStep);
+  ASSERT_TRUE(lstm);
+  EXPECT_EQ(codegen::planFusion(onlyFunction(lstm).body()).groups.size(), 2u);
+
+  // The 60 outputs share one loop over rows for the steps where some rows
+  // are past their length (a loop per output made the time loop hold
+  // hundreds of loops); the cut chain is as many outlined loops as groups.
+  codegen::CompileOptions keep;
+  keep.keepLLVMIR = true;
+  auto compiled = codegen::compile(*fn, keep);
+  ASSERT_TRUE(compiled) << compiled.error();
+  const std::string &ir = (*compiled)->llvmIRBefore();
+  EXPECT_EQ(countOf(ir, "\nscan.out.header"), 1u);
+  EXPECT_EQ(countOf(ir, "\nfill.header"), 1u); // the constant's, not zeros
+  EXPECT_EQ(countOf(ir, "define internal void @rnnc.chain.rows.ew"),
+            plan.groups.size());
+
+  // Rows past their length (lengths in [0, T], row 0 full) get zeros, the
+  // others the chain, fused and unfused, as the interpreter computes.
+  checkBothWays(*fn, {{{"B", 1}, {"T", 3}}, {{"B", 5}, {"T", 6}}}, {1e-4, 1e-5},
+                11);
 }
 
 } // namespace
