@@ -326,6 +326,7 @@ Val Lowerer::applyCell(const CellDecl &cell, const Expr &call, Scope &scope,
 
   // Arguments: initial states, then parameters.
   std::string layer = layerName(cell.name, wantedLayer);
+  info->layers.push_back({layer, cell.name, reverse});
   Val carryProto;
   carryProto.kind = Val::Kind::Batched;
   std::vector<std::string> carryNames{cell.output.name};

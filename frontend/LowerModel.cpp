@@ -61,6 +61,7 @@ Val Lowerer::lowerModelBuiltin(const Expr &e, Scope &scope,
       return fail(e.args[0].value->loc,
                   "embed takes token ids, got " + describe(ids));
     std::string layer = layerName("embed", wanted);
+    info->layers.push_back({layer, "embed", false});
     ir::Value *table =
         addArg(layer + ".weight", "param",
                TensorType::get(ir::DType::F32, {ids.vocab, *width}),
@@ -86,6 +87,7 @@ Val Lowerer::lowerModelBuiltin(const Expr &e, Scope &scope,
                   "linear takes vectors, got " + describe(x) +
                       (x.isToken ? "; apply embed(...) first" : ""));
     std::string layer = layerName("linear", wanted);
+    info->layers.push_back({layer, "linear", false});
     double bound = 1.0 / std::sqrt(static_cast<double>(x.dims[0]));
     ir::Value *w = addArg(layer + ".weight", "param",
                           TensorType::get(ir::DType::F32, {*width, x.dims[0]}),
@@ -107,6 +109,7 @@ Val Lowerer::lowerModelBuiltin(const Expr &e, Scope &scope,
     if (x.isToken || x.dims.size() != 1 || x.kind == Val::Kind::Param)
       return fail(e.loc, "layernorm takes vectors, got " + describe(x));
     std::string layer = layerName("layernorm", wanted);
+    info->layers.push_back({layer, "layernorm", false});
     TensorType t = TensorType::get(ir::DType::F32, {x.dims[0]});
     Val g, s;
     g.kind = s.kind = Val::Kind::Param;

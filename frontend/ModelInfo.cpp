@@ -44,6 +44,9 @@ std::string ModelInfo::str() const {
   for (const SlotInfo &r : results)
     os << "  result " << r.name << ": " << r.type.str() << " role=" << r.role
        << "\n";
+  for (const LayerInfo &l : layers)
+    os << "  layer " << l.name << ": " << l.kind
+       << (l.reverse ? " reverse" : "") << "\n";
   for (const DropoutSite &d : dropouts) {
     os << "  dropout " << d.name << " p=" << ir::formatDouble(d.p);
     if (!d.maskArg.empty())

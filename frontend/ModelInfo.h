@@ -111,6 +111,18 @@ struct DropoutSite {
   ir::TensorType maskType;
 };
 
+/// A layer of the model: one application of a cell or of a parameterized
+/// builtin, whose parameters are named `<name>.<param>`. For matching
+/// weights from other frameworks (tools/rnnc/TorchImport.h).
+struct LayerInfo {
+  std::string name;
+  /// The cell's name ("lstm", "gru", "rnn" for the prelude's, or a user
+  /// cell's) or the builtin's ("embed", "linear", "layernorm").
+  std::string kind;
+  /// A cell applied with reverse=true.
+  bool reverse = false;
+};
+
 struct ModelInfo {
   std::string name;
   std::vector<SlotInfo> args;
@@ -119,6 +131,8 @@ struct ModelInfo {
   /// Every size parameter of the model and its bound value.
   std::map<std::string, int64_t> sizes;
   std::vector<DropoutSite> dropouts;
+  /// In the order they are applied in the model.
+  std::vector<LayerInfo> layers;
 
   /// Index of the argument with this name, or -1.
   int argIndex(const std::string &name) const;

@@ -19,6 +19,23 @@ config.substitutions.append(("%shared_data", config.shared_data_dir))
 if os.path.isdir(config.shared_data_dir):
     config.available_features.add("shared-data")
 config.substitutions.append(("%src_root", config.rnnc_src_root))
+# Cross-checks against real PyTorch modules say `REQUIRES: torch`; they run
+# where a Python with torch and numpy is installed (python3-torch), and are
+# reported unsupported elsewhere. PyTorch is never a requirement.
+import subprocess
+torch_python = None
+for candidate in ("/usr/bin/python3", "python3"):
+    try:
+        if subprocess.run([candidate, "-c", "import torch, numpy"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            torch_python = candidate
+            break
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+if torch_python:
+    config.available_features.add("torch")
+    config.substitutions.append(("%torch_python", torch_python))
 # The C compiler for programs linked against the runtime library; a
 # sanitizer build's library needs the sanitizer runtimes at link time.
 cc = "cc"

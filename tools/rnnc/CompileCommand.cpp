@@ -58,7 +58,7 @@ int runCompile(const std::vector<std::string> &args) {
   ModelOptions opts;
   if (!parseModelOptions(args,
                          {"weights", "o", "header", "seed", "model", "target",
-                          "cpu", "features", "O"},
+                          "cpu", "features", "O", "torch-map"},
                          "compile", opts,
                          {"weights-at-runtime", "verbose", "no-optimize"}))
     return kExitUsage;
@@ -100,7 +100,8 @@ int runCompile(const std::vector<std::string> &args) {
   if (!model)
     return kExitModelError;
   if (!atRuntime) {
-    if (!fillParameters(*model, flag("weights"), static_cast<uint64_t>(seed)))
+    if (!fillParameters(*model, flag("weights"), static_cast<uint64_t>(seed),
+                        flag("torch-map")))
       return kExitModelError;
     if (flag("weights").empty())
       std::cerr << "rnnc compile: note: no --weights given; embedding fresh "

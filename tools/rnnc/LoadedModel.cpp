@@ -6,6 +6,7 @@
 #include "ir/Verifier.h"
 #include "passes/Pipeline.h"
 #include "runtime/Safetensors.h"
+#include "tools/rnnc/TorchImport.h"
 
 #include <charconv>
 #include <cmath>
@@ -160,7 +161,7 @@ declaredData(const ModelOptions &opts, const std::string &modelName) {
 }
 
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
-                    uint64_t seed) {
+                    uint64_t seed, const std::string &torchMap) {
   if (weightsPath.empty()) {
     Status s = model.params.initialize(seed);
     if (!s) {
@@ -182,6 +183,21 @@ bool fillParameters(LoadedModel &model, const std::string &weightsPath,
   for (auto &[name, t] : file->tensors)
     if (!isCheckpointExtra(name))
       params.emplace(name, std::move(t));
+  // A PyTorch state_dict: its modules' tensors under the model's names.
+  if (!torchMap.empty() || hasTorchNames(params)) {
+    auto torch = importTorchWeights(model.info, model.params, params, torchMap,
+                                    weightsPath);
+    if (!torch) {
+      std::cerr << "rnnc: error: " << torch.error() << "\n";
+      return false;
+    }
+    params = std::move(torch->tensors);
+    std::string mapped;
+    for (const std::string &m : torch->mapped)
+      mapped += (mapped.empty() ? "" : ", ") + m;
+    std::cerr << "rnnc: note: " << weightsPath << ": PyTorch names: "
+              << (mapped.empty() ? "none matched" : mapped) << "\n";
+  }
   auto report = loadTensorsInto(model.params, params, weightsPath);
   if (!report) {
     std::cerr << "rnnc: error: " << report.error() << "\n";

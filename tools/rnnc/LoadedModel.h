@@ -95,9 +95,12 @@ declaredData(const ModelOptions &opts, const std::string &modelName = "");
 
 /// Fills the parameters: from the safetensors file at `weightsPath` when it
 /// is non-empty (every mismatch reported, naming the file), else from the
-/// model's initializers with `seed`. Prints the error and returns false.
+/// model's initializers with `seed`. A file with PyTorch names (or any file,
+/// given a `torchMap`, the --torch-map text) goes through
+/// importTorchWeights (TorchImport.h) first. Prints the error and returns
+/// false.
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
-                    uint64_t seed);
+                    uint64_t seed, const std::string &torchMap = "");
 
 /// Whether a tensor of a checkpoint is optimizer or carried state rather
 /// than a parameter ("optimizer/..." and "state/...").

@@ -161,7 +161,7 @@ int runRun(const std::vector<std::string> &argsIn) {
   ModelOptions opts;
   if (!parseModelOptions(args,
                          {"weights", "lengths", "o", "output", "seed", "model",
-                          "threads"},
+                          "threads", "torch-map"},
                          "run", opts,
                          {"interpret", "no-cache", "verbose", "no-optimize"}))
     return kExitUsage;
@@ -273,7 +273,8 @@ int runRun(const std::vector<std::string> &argsIn) {
     if (!bindShape(info.args[i], f.tensor, f.path, syms, boundBy))
       return kExitModelError;
 
-  if (!fillParameters(*model, flag("weights"), static_cast<uint64_t>(seed)))
+  if (!fillParameters(*model, flag("weights"), static_cast<uint64_t>(seed),
+                      flag("torch-map")))
     return kExitModelError;
   if (flag("weights").empty())
     std::cerr << "rnnc run: note: no --weights given; using fresh weights "

@@ -208,7 +208,7 @@ int train(const std::vector<std::string> &args) {
                           "weight-decay", "schedule", "batch", "bptt",
                           "steps", "epochs", "time-limit", "clip",
                           "val-every", "val-windows", "val-fraction", "seed",
-                          "log-every", "threads"},
+                          "log-every", "threads", "torch-map"},
                          kCmd, opts,
                          {"quiet", "no-cache", "recompute", "no-optimize"}))
     return kExitUsage;
@@ -321,8 +321,9 @@ int train(const std::vector<std::string> &args) {
   // Evaluation runs on the inference layout; a second task view is not
   // needed because evaluate() takes the layout it fills.
 
-  if (!fillParameters(*model, resumed ? "" : plan.weights,
-                      static_cast<uint64_t>(plan.seed)))
+  if (!fillParameters(
+          *model, resumed ? "" : plan.weights, static_cast<uint64_t>(plan.seed),
+          opts.extra.count("torch-map") ? opts.extra["torch-map"] : ""))
     return kExitModelError;
   if (resumed) {
     auto report = loadTensorsInto(model->params, resumed->params, plan.resume);

@@ -1,0 +1,354 @@
+//===- tools/rnnc/TorchImport.cpp - Weights saved from PyTorch modules ----===//
+#include "tools/rnnc/TorchImport.h"
+
+#include "runtime/TorchNames.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace rnnc::driver {
+
+namespace {
+
+/// One layer of a PyTorch recurrent module, sized from its weight_hh.
+struct TorchRecurrent {
+  TorchLayer at;
+  int64_t gates = 0, hidden = 0, input = 0;
+  bool used = false;
+
+  std::string str() const {
+    return at.prefix + "l" + std::to_string(at.layer) +
+           (at.reverse ? "_reverse" : "");
+  }
+};
+
+/// A module with a `weight` (and maybe a `bias`): Embedding, Linear,
+/// LayerNorm.
+struct TorchDense {
+  std::string prefix; // "fc" for fc.weight, "" for a bare weight
+  const Tensor *weight = nullptr;
+  const Tensor *bias = nullptr;
+  bool used = false;
+
+  std::string key(const char *what) const {
+    return prefix.empty() ? what : prefix + "." + what;
+  }
+  std::string str() const { return prefix.empty() ? "(top level)" : prefix; }
+};
+
+/// `<prefix>weight_ih_l<k>[_reverse]` split up; nothing for other names.
+std::optional<TorchLayer> parseRecurrentKey(const std::string &key) {
+  static const std::string base = "weight_ih_l";
+  size_t at = key.rfind(base);
+  if (at == std::string::npos || (at > 0 && key[at - 1] != '.'))
+    return std::nullopt;
+  std::string rest = key.substr(at + base.size());
+  TorchLayer l;
+  l.prefix = key.substr(0, at);
+  if (rest.ends_with("_reverse")) {
+    l.reverse = true;
+    rest.resize(rest.size() - 8);
+  }
+  if (rest.empty() || rest.size() > 6 ||
+      !std::all_of(rest.begin(), rest.end(), ::isdigit))
+    return std::nullopt;
+  l.layer = std::stoi(rest);
+  return l;
+}
+
+int64_t gatesOf(const std::string &kind) {
+  return kind == "lstm" ? 4 : kind == "gru" ? 3 : kind == "rnn" ? 1 : 0;
+}
+
+/// The parameter that sizes a prelude cell: [H, I].
+const char *sizingParam(const std::string &kind) {
+  return kind == "lstm" ? ".Wi" : kind == "gru" ? ".Wr" : ".W";
+}
+
+bool isDense(const std::string &kind) {
+  return kind == "embed" || kind == "linear" || kind == "layernorm";
+}
+
+std::string shapeStr(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t k = 0; k < shape.size(); ++k)
+    s += (k ? ", " : "") + std::to_string(shape[k]);
+  return s + "]";
+}
+
+} // namespace
+
+bool hasTorchNames(const TensorMap &file) {
+  for (const auto &[name, t] : file)
+    if (parseRecurrentKey(name))
+      return true;
+  return false;
+}
+
+Result<TorchImport> importTorchWeights(const frontend::ModelInfo &info,
+                                       const ParameterStore &store,
+                                       const TensorMap &file,
+                                       const std::string &torchMap,
+                                       const std::string &path) {
+  auto fail = [&](const std::string &what) {
+    return makeError(path + ": " + what);
+  };
+
+  // The file's modules. A map keeps them in name order, and l0 before l1.
+  std::map<std::tuple<std::string, int, bool>, TorchRecurrent> recurrent;
+  std::set<std::string> recurrentKeys;
+  for (const auto &[name, t] : file) {
+    auto l = parseRecurrentKey(name);
+    if (!l)
+      continue;
+    auto hh = file.find(l->key("weight_hh"));
+    if (hh == file.end())
+      return fail("'" + name + "' has no '" + l->key("weight_hh") + "'");
+    const Tensor &w = hh->second;
+    if (t.rank() != 2 || w.rank() != 2 || w.dim(1) < 1 ||
+        w.dim(0) % w.dim(1) != 0 || t.dim(0) != w.dim(0))
+      return fail("'" + name + "' " + t.typeString() + " and '" +
+                  l->key("weight_hh") + "' " + w.typeString() +
+                  " are not the weights of a recurrent layer");
+    TorchRecurrent r{*l, w.dim(0) / w.dim(1), w.dim(1), t.dim(1)};
+    recurrent[{l->prefix, l->layer, l->reverse}] = r;
+    for (const char *base : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"})
+      recurrentKeys.insert(l->key(base));
+  }
+  std::map<std::string, TorchDense> dense;
+  for (const auto &[name, t] : file) {
+    if (recurrentKeys.count(name))
+      continue;
+    std::string prefix;
+    if (name == "weight")
+      prefix = "";
+    else if (name.ends_with(".weight"))
+      prefix = name.substr(0, name.size() - 7);
+    else
+      continue;
+    TorchDense d{prefix, &t};
+    auto bias = file.find(d.key("bias"));
+    if (bias != file.end())
+      d.bias = &bias->second;
+    dense[prefix] = d;
+  }
+
+  // The model's layers that these rules know.
+  auto paramShape =
+      [&](const std::string &name) -> std::optional<std::vector<int64_t>> {
+    int i = store.indexOf(name);
+    if (i < 0)
+      return std::nullopt;
+    return store.spec(i).shape;
+  };
+  auto knownLayer = [&](const frontend::LayerInfo &l) {
+    if (gatesOf(l.kind))
+      return paramShape(l.name + sizingParam(l.kind)).has_value();
+    return isDense(l.kind) && paramShape(l.name + ".weight").has_value();
+  };
+  auto fits = [&](const frontend::LayerInfo &l, const TorchRecurrent &r) {
+    auto s = paramShape(l.name + sizingParam(l.kind));
+    return r.gates == gatesOf(l.kind) && (*s)[0] == r.hidden &&
+           (*s)[1] == r.input && r.at.reverse == l.reverse;
+  };
+  auto fitsDense = [&](const frontend::LayerInfo &l, const TorchDense &d) {
+    auto bias = paramShape(l.name + ".bias");
+    return d.weight->shape() == *paramShape(l.name + ".weight") &&
+           (!d.bias || (bias && d.bias->shape() == *bias));
+  };
+
+  std::map<std::string, TorchRecurrent *> recurrentFor;
+  std::map<std::string, TorchDense *> denseFor;
+  std::map<std::string, const frontend::LayerInfo *> layerByName;
+  std::string layerList;
+  for (const frontend::LayerInfo &l : info.layers)
+    if (knownLayer(l)) {
+      layerByName[l.name] = &l;
+      layerList += (layerList.empty() ? "" : ", ") + l.name;
+    }
+
+  // --torch-map first: TORCH=LAYER pairs, comma-separated.
+  size_t pos = 0;
+  while (pos < torchMap.size()) {
+    size_t comma = torchMap.find(',', pos);
+    std::string item = torchMap.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? torchMap.size() : comma + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      return makeError("--torch-map: '" + item +
+                       "' must be TORCH=LAYER, as in fc=logits or "
+                       "lstm.l1=h2");
+    std::string from = item.substr(0, eq), to = item.substr(eq + 1);
+    auto layer = layerByName.find(to);
+    if (layer == layerByName.end())
+      return makeError("--torch-map " + item + ": the model has no layer '" +
+                       to + "' taking PyTorch weights (it has: " + layerList +
+                       ")");
+    const frontend::LayerInfo &l = *layer->second;
+    if (recurrentFor.count(to) || denseFor.count(to))
+      return makeError("--torch-map " + item + ": layer '" + to +
+                       "' is mapped twice");
+    if (gatesOf(l.kind)) {
+      TorchRecurrent *match = nullptr;
+      for (auto &[k, r] : recurrent)
+        if (r.str() == from)
+          match = &r;
+      if (!match)
+        return fail("--torch-map " + item + ": no recurrent layer '" + from +
+                    "' (a " + l.kind +
+                    " takes one written PREFIX.l<k> or PREFIX.l<k>_reverse)");
+      if (!fits(l, *match))
+        return fail("--torch-map " + item + ": '" + from + "' (" +
+                    std::to_string(match->gates) +
+                    " gates, H = " + std::to_string(match->hidden) +
+                    ", I = " + std::to_string(match->input) +
+                    (match->at.reverse ? ", reverse" : "") + ") does not fit " +
+                    l.kind + " layer '" + to + "'");
+      match->used = true;
+      recurrentFor[to] = match;
+    } else {
+      auto d = dense.find(from);
+      for (const auto &[k, r] : recurrent)
+        if (r.str() == from)
+          return fail("--torch-map " + item + ": '" + from +
+                      "' is a recurrent layer, but '" + to + "' is a " +
+                      l.kind);
+      if (d == dense.end())
+        return fail("--torch-map " + item + ": no tensor '" + from +
+                    ".weight'");
+      if (!fitsDense(l, d->second))
+        return fail("--torch-map " + item + ": '" + from + ".weight' " +
+                    d->second.weight->typeString() + " does not fit " + l.kind +
+                    " layer '" + to + "' (weight " +
+                    shapeStr(*paramShape(to + ".weight")) + ")");
+      d->second.used = true;
+      denseFor[to] = &d->second;
+    }
+  }
+
+  // Then the rules, in the model's order.
+  std::vector<std::string> ambiguous;
+  for (const frontend::LayerInfo &l : info.layers) {
+    if (!layerByName.count(l.name) || recurrentFor.count(l.name) ||
+        denseFor.count(l.name))
+      continue;
+    if (gatesOf(l.kind)) {
+      for (auto &[k, r] : recurrent)
+        if (!r.used && fits(l, r)) {
+          r.used = true;
+          recurrentFor[l.name] = &r;
+          break;
+        }
+      continue;
+    }
+    auto same = dense.find(l.name);
+    if (same != dense.end() && !same->second.used &&
+        fitsDense(l, same->second)) {
+      same->second.used = true;
+      denseFor[l.name] = &same->second;
+      continue;
+    }
+    std::vector<TorchDense *> candidates;
+    for (auto &[k, d] : dense)
+      if (!d.used && !layerByName.count(d.prefix) && fitsDense(l, d))
+        candidates.push_back(&d);
+    if (candidates.size() == 1) {
+      candidates[0]->used = true;
+      denseFor[l.name] = candidates[0];
+    } else if (candidates.size() > 1) {
+      std::string names;
+      for (TorchDense *d : candidates)
+        names += (names.empty() ? "" : ", ") + d->str();
+      ambiguous.push_back("layer '" + l.name + "' could be any of " + names +
+                          " (the same shape); say which with --torch-map " +
+                          candidates[0]->prefix + "=" + l.name);
+    }
+  }
+  // A layer no rule matched must be in the file under its own names;
+  // otherwise say what the file has instead (usually other sizes: --set).
+  std::string modules;
+  for (const auto &[k, r] : recurrent)
+    modules += (modules.empty() ? "" : ", ") + r.str() + " (" +
+               std::to_string(r.gates) +
+               " gates, H = " + std::to_string(r.hidden) +
+               ", I = " + std::to_string(r.input) + ")";
+  for (const auto &[k, d] : dense)
+    modules +=
+        (modules.empty() ? "" : ", ") + d.str() + " " + d.weight->typeString();
+  std::vector<std::string> unmatched;
+  for (const frontend::LayerInfo &l : info.layers) {
+    if (!layerByName.count(l.name) || recurrentFor.count(l.name) ||
+        denseFor.count(l.name))
+      continue;
+    bool ownNames = true;
+    for (const ParamSpec &p : store.paramSpecs())
+      if (p.name.rfind(l.name + ".", 0) == 0)
+        ownNames &= file.count(p.name) > 0;
+    if (ownNames)
+      continue;
+    std::string what;
+    if (gatesOf(l.kind)) {
+      auto sz = *paramShape(l.name + sizingParam(l.kind));
+      what = l.kind + " layer '" + l.name + "' (" +
+             std::to_string(gatesOf(l.kind)) +
+             " gates, H = " + std::to_string(sz[0]) +
+             ", I = " + std::to_string(sz[1]) + (l.reverse ? ", reverse" : "") +
+             ")";
+    } else {
+      what = l.kind + " layer '" + l.name + "' (weight " +
+             shapeStr(*paramShape(l.name + ".weight")) + ")";
+    }
+    unmatched.push_back(what + " matches no PyTorch module");
+  }
+  if (!unmatched.empty())
+    unmatched.push_back("the file has " + modules +
+                        " (other sizes? bind the model's with --set)");
+  for (const std::string &u : unmatched)
+    ambiguous.push_back(u);
+  if (!ambiguous.empty()) {
+    std::string msg;
+    for (const std::string &a : ambiguous)
+      msg += (msg.empty() ? "" : "\n") + path + ": " + a;
+    return makeError(msg);
+  }
+
+  // Convert, keeping every tensor no layer took.
+  TorchImport out;
+  std::set<std::string> consumed;
+  for (const frontend::LayerInfo &l : info.layers) {
+    if (auto r = recurrentFor.find(l.name); r != recurrentFor.end()) {
+      const TorchRecurrent &t = *r->second;
+      auto converted = importTorchCell(l.kind, file, t.at, l.name, t.hidden);
+      if (!converted)
+        return fail(converted.error());
+      for (auto &[name, tensor] : *converted)
+        out.tensors[name] = std::move(tensor);
+      for (const char *base : {"weight_ih", "weight_hh", "bias_ih", "bias_hh"})
+        consumed.insert(t.at.key(base));
+      out.mapped.push_back(t.at.prefix + "*_l" + std::to_string(t.at.layer) +
+                           (t.at.reverse ? "_reverse" : "") + " -> " + l.name);
+    } else if (auto d = denseFor.find(l.name); d != denseFor.end()) {
+      const TorchDense &t = *d->second;
+      out.tensors[l.name + ".weight"] = *t.weight;
+      consumed.insert(t.key("weight"));
+      if (auto bias = paramShape(l.name + ".bias")) {
+        if (t.bias)
+          out.tensors[l.name + ".bias"] = *t.bias;
+        else
+          out.tensors[l.name + ".bias"] = Tensor(DType::F32, *bias);
+      }
+      if (t.bias)
+        consumed.insert(t.key("bias"));
+      out.mapped.push_back(t.str() + " -> " + l.name);
+    }
+  }
+  for (const auto &[name, t] : file)
+    if (!consumed.count(name) && !out.tensors.count(name))
+      out.tensors[name] = t;
+  return out;
+}
+
+} // namespace rnnc::driver

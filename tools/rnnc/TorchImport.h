@@ -1,0 +1,62 @@
+//===- tools/rnnc/TorchImport.h - Weights from PyTorch modules -*- C++ -*-===//
+//
+// A safetensors file written from a PyTorch state_dict
+// (`safetensors.torch.save_file(model.state_dict(), path)`) names its tensors
+// after the torch modules: `embed.weight`, `lstm.weight_ih_l0`,
+// `lstm.bias_hh_l1`, `fc.weight`, ... rnnc names them after the model's
+// layers (`e.weight`, `h1.Wi`, `logits.weight`) and keeps one matrix per
+// gate. importTorchWeights maps one onto the other so `--weights` takes such
+// a file as it is:
+//
+//   - each recurrent layer of the model (the prelude's lstm, gru or rnn, in
+//     the order the model applies them) takes the first unused PyTorch layer
+//     (modules in name order, then l0, l1, ...) of the same cell, sizes and
+//     direction (`_reverse` for reverse=true); runtime/TorchNames.h converts
+//     its tensors;
+//   - each embed, linear or layernorm takes the PyTorch module of its own
+//     name, else the one module whose weight has its shape (nn.Embedding
+//     and nn.Linear store weights as rnnc does: [V, E], [out, in]); a linear
+//     without a torch bias gets zeros;
+//   - `--torch-map fc=logits,lstm.l1=h2` names pairs the rules cannot tell
+//     apart or would get wrong;
+//   - every other tensor keeps its name, so a user cell's parameters load by
+//     rnnc name, and anything left over is the loader's "unexpected tensor".
+//
+//===----------------------------------------------------------------------===//
+#ifndef RNNC_TOOLS_RNNC_TORCHIMPORT_H
+#define RNNC_TOOLS_RNNC_TORCHIMPORT_H
+
+#include "frontend/ModelInfo.h"
+#include "runtime/ParameterStore.h"
+#include "runtime/Result.h"
+#include "runtime/Safetensors.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace rnnc::driver {
+
+/// Whether `file` names tensors as a PyTorch recurrent module does
+/// (`<prefix>weight_ih_l<k>[_reverse]`).
+bool hasTorchNames(const TensorMap &file);
+
+struct TorchImport {
+  /// Under the model's names, plus every tensor no rule consumed.
+  TensorMap tensors;
+  /// What went where, for a note: "lstm.*_l0 -> h1", "fc -> logits".
+  std::vector<std::string> mapped;
+};
+
+/// Maps the PyTorch tensors of `file` (read from `path`) onto the layers of
+/// `info`, whose parameters `store` holds. `torchMap` is the --torch-map
+/// text ("" for none). Errors name `path` and say what could not be matched.
+Result<TorchImport> importTorchWeights(const frontend::ModelInfo &info,
+                                       const ParameterStore &store,
+                                       const TensorMap &file,
+                                       const std::string &torchMap,
+                                       const std::string &path);
+
+} // namespace rnnc::driver
+
+#endif // RNNC_TOOLS_RNNC_TORCHIMPORT_H
