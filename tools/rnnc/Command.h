@@ -41,6 +41,7 @@ int runSample(const std::vector<std::string> &args);
 int runEval(const std::vector<std::string> &args);
 int runTranslate(const std::vector<std::string> &args);
 int runBench(const std::vector<std::string> &args);
+int runExport(const std::vector<std::string> &args);
 
 /// Options every model-reading command shares.
 struct ModelOptions {

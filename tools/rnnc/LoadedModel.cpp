@@ -6,7 +6,7 @@
 #include "ir/Verifier.h"
 #include "passes/Pipeline.h"
 #include "runtime/Safetensors.h"
-#include "tools/rnnc/TorchImport.h"
+#include "tools/rnnc/TorchStateDict.h"
 
 #include <charconv>
 #include <cmath>

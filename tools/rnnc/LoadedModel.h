@@ -97,7 +97,7 @@ declaredData(const ModelOptions &opts, const std::string &modelName = "");
 /// is non-empty (every mismatch reported, naming the file), else from the
 /// model's initializers with `seed`. A file with PyTorch names (or any file,
 /// given a `torchMap`, the --torch-map text) goes through
-/// importTorchWeights (TorchImport.h) first. Prints the error and returns
+/// importTorchWeights (TorchStateDict.h) first. Prints the error and returns
 /// false.
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
                     uint64_t seed, const std::string &torchMap = "");

@@ -78,6 +78,22 @@ const std::vector<Command> &allCommands() {
        "  --model NAME   which model of the file (default: the last)\n"
        "  --set NAME=N   bind the model's size NAME\n",
        runInit},
+      {"export", "write a checkpoint's weights as a PyTorch state_dict",
+       "usage: rnnc export MODEL.rnn --weights CKPT -o OUT.safetensors\n"
+       "                   [--torch-map TORCH=LAYER,...]\n\n"
+       "Writes the parameters under PyTorch's names, loadable with\n"
+       "model.load_state_dict(safetensors.torch.load_file(OUT)). An lstm,\n"
+       "gru or rnn layer L becomes layer 0 of module L (L.weight_ih_l0, ...,\n"
+       "_l0_reverse for reverse=true), embed/linear/layernorm keep their\n"
+       "names (L.weight, L.bias), a cell's own parameters keep theirs.\n\n"
+       "  --weights CKPT  the checkpoint (its sizes and model are used)\n"
+       "  -o OUT          the state_dict to write\n"
+       "  --torch-map TORCH=LAYER,...  name layers after your modules:\n"
+       "                  lstm.l1=h2 makes h2 lstm.weight_ih_l1, ...;\n"
+       "                  fc=logits makes logits fc.weight, fc.bias\n"
+       "  --model NAME    which model of the file (default: the checkpoint's)\n"
+       "  --set NAME=N    bind the model's size NAME\n",
+       runExport},
       {"compile", "compile a model to an object file with a C API",
        "usage: rnnc compile MODEL.rnn [--weights W.safetensors] -o MODEL.o\n"
        "                    [--header MODEL.h] [--weights-at-runtime]\n\n"

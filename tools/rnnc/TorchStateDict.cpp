@@ -1,5 +1,5 @@
-//===- tools/rnnc/TorchImport.cpp - Weights saved from PyTorch modules ----===//
-#include "tools/rnnc/TorchImport.h"
+//===- tools/rnnc/TorchStateDict.cpp - PyTorch state_dicts ----------------===//
+#include "tools/rnnc/TorchStateDict.h"
 
 #include "runtime/TorchNames.h"
 
@@ -87,11 +87,11 @@ bool hasTorchNames(const TensorMap &file) {
   return false;
 }
 
-Result<TorchImport> importTorchWeights(const frontend::ModelInfo &info,
-                                       const ParameterStore &store,
-                                       const TensorMap &file,
-                                       const std::string &torchMap,
-                                       const std::string &path) {
+Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
+                                        const ParameterStore &store,
+                                        const TensorMap &file,
+                                        const std::string &torchMap,
+                                        const std::string &path) {
   auto fail = [&](const std::string &what) {
     return makeError(path + ": " + what);
   };
@@ -316,7 +316,7 @@ Result<TorchImport> importTorchWeights(const frontend::ModelInfo &info,
   }
 
   // Convert, keeping every tensor no layer took.
-  TorchImport out;
+  TorchMapping out;
   std::set<std::string> consumed;
   for (const frontend::LayerInfo &l : info.layers) {
     if (auto r = recurrentFor.find(l.name); r != recurrentFor.end()) {
@@ -348,6 +348,101 @@ Result<TorchImport> importTorchWeights(const frontend::ModelInfo &info,
   for (const auto &[name, t] : file)
     if (!consumed.count(name) && !out.tensors.count(name))
       out.tensors[name] = t;
+  return out;
+}
+
+Result<TorchMapping> exportTorchWeights(const frontend::ModelInfo &info,
+                                        const ParameterStore &store,
+                                        const std::string &torchMap) {
+  TensorMap params = store.toMap();
+  std::map<std::string, const frontend::LayerInfo *> layers;
+  for (const frontend::LayerInfo &l : info.layers)
+    if ((gatesOf(l.kind) && params.count(l.name + sizingParam(l.kind))) ||
+        (isDense(l.kind) && params.count(l.name + ".weight")))
+      layers[l.name] = &l;
+
+  // Where each layer goes: --torch-map, else a module of its own name.
+  std::map<std::string, std::string> target; // layer -> torch name
+  size_t pos = 0;
+  while (pos < torchMap.size()) {
+    size_t comma = torchMap.find(',', pos);
+    std::string item = torchMap.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? torchMap.size() : comma + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      return makeError("--torch-map: '" + item +
+                       "' must be TORCH=LAYER, as in fc=logits or "
+                       "lstm.l1=h2");
+    std::string to = item.substr(eq + 1);
+    if (!layers.count(to))
+      return makeError("--torch-map " + item + ": the model has no layer '" +
+                       to + "' with PyTorch weights");
+    if (target.count(to))
+      return makeError("--torch-map " + item + ": layer '" + to +
+                       "' is mapped twice");
+    target[to] = item.substr(0, eq);
+  }
+
+  TorchMapping out;
+  std::set<std::string> exported;
+  for (const frontend::LayerInfo &l : info.layers) {
+    if (!layers.count(l.name))
+      continue;
+    auto t = target.find(l.name);
+    if (gatesOf(l.kind)) {
+      TorchLayer at{l.name + ".", 0, l.reverse};
+      if (t != target.end()) {
+        // PREFIX.l<k>[_reverse], parsed as an import key would be.
+        auto parsed = parseRecurrentKey(
+            t->second.substr(0, t->second.rfind('.') + 1) + "weight_ih_" +
+            t->second.substr(t->second.rfind('.') + 1));
+        if (!parsed || parsed->reverse != l.reverse)
+          return makeError("--torch-map " + t->second + "=" + l.name + ": a " +
+                           l.kind + " layer goes to PREFIX.l<k>" +
+                           (l.reverse ? "_reverse (it runs reversed)" : "") +
+                           ", as in lstm.l0" + (l.reverse ? "_reverse" : ""));
+        at = *parsed;
+      }
+      int64_t hidden = params.at(l.name + sizingParam(l.kind)).dim(0);
+      auto converted = exportTorchCell(l.kind, params, l.name, at, hidden);
+      if (!converted)
+        return makeError(converted.error());
+      for (auto &[name, tensor] : *converted) {
+        if (out.tensors.count(name))
+          return makeError("two layers would be PyTorch's '" + name +
+                           "'; rename one with --torch-map");
+        out.tensors[name] = std::move(tensor);
+      }
+      for (const auto &[name, tensor] : params)
+        if (name.rfind(l.name + ".", 0) == 0)
+          exported.insert(name);
+      out.mapped.push_back(l.name + " -> " + at.prefix + "*_l" +
+                           std::to_string(at.layer) +
+                           (at.reverse ? "_reverse" : ""));
+      continue;
+    }
+    std::string prefix = t != target.end() ? t->second : l.name;
+    for (const char *part : {".weight", ".bias"}) {
+      auto p = params.find(l.name + part);
+      if (p == params.end())
+        continue;
+      if (out.tensors.count(prefix + part))
+        return makeError("two layers would be PyTorch's '" + prefix + part +
+                         "'; rename one with --torch-map");
+      out.tensors[prefix + part] = p->second;
+      exported.insert(p->first);
+    }
+    out.mapped.push_back(l.name + " -> " + prefix);
+  }
+  // A user cell's parameters: PyTorch has no module for them.
+  for (const auto &[name, tensor] : params)
+    if (!exported.count(name)) {
+      if (out.tensors.count(name))
+        return makeError("parameter '" + name +
+                         "' clashes with a PyTorch name of another layer");
+      out.tensors[name] = tensor;
+    }
   return out;
 }
 

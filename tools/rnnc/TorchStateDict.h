@@ -1,4 +1,4 @@
-//===- tools/rnnc/TorchImport.h - Weights from PyTorch modules -*- C++ -*-===//
+//===- tools/rnnc/TorchStateDict.h - PyTorch state_dicts --------*- C++ -*-===//
 //
 // A safetensors file written from a PyTorch state_dict
 // (`safetensors.torch.save_file(model.state_dict(), path)`) names its tensors
@@ -22,9 +22,15 @@
 //   - every other tensor keeps its name, so a user cell's parameters load by
 //     rnnc name, and anything left over is the loader's "unexpected tensor".
 //
+// exportTorchWeights goes the other way (`rnnc export`): each prelude cell
+// layer becomes layer 0 of a module named after it (`h1.weight_ih_l0`, with
+// `_reverse` for reverse=true), each embed/linear/layernorm keeps its name,
+// and --torch-map renames them to the modules of the user's PyTorch model
+// (`lstm.l1=h2`: h2 becomes `lstm.weight_ih_l1`).
+//
 //===----------------------------------------------------------------------===//
-#ifndef RNNC_TOOLS_RNNC_TORCHIMPORT_H
-#define RNNC_TOOLS_RNNC_TORCHIMPORT_H
+#ifndef RNNC_TOOLS_RNNC_TORCHSTATEDICT_H
+#define RNNC_TOOLS_RNNC_TORCHSTATEDICT_H
 
 #include "frontend/ModelInfo.h"
 #include "runtime/ParameterStore.h"
@@ -41,7 +47,7 @@ namespace rnnc::driver {
 /// (`<prefix>weight_ih_l<k>[_reverse]`).
 bool hasTorchNames(const TensorMap &file);
 
-struct TorchImport {
+struct TorchMapping {
   /// Under the model's names, plus every tensor no rule consumed.
   TensorMap tensors;
   /// What went where, for a note: "lstm.*_l0 -> h1", "fc -> logits".
@@ -51,12 +57,18 @@ struct TorchImport {
 /// Maps the PyTorch tensors of `file` (read from `path`) onto the layers of
 /// `info`, whose parameters `store` holds. `torchMap` is the --torch-map
 /// text ("" for none). Errors name `path` and say what could not be matched.
-Result<TorchImport> importTorchWeights(const frontend::ModelInfo &info,
-                                       const ParameterStore &store,
-                                       const TensorMap &file,
-                                       const std::string &torchMap,
-                                       const std::string &path);
+Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
+                                        const ParameterStore &store,
+                                        const TensorMap &file,
+                                        const std::string &torchMap,
+                                        const std::string &path);
+
+/// The parameters in `store` (of the model `info`) as a PyTorch state_dict,
+/// renamed by `torchMap` (the --torch-map text, "" for none).
+Result<TorchMapping> exportTorchWeights(const frontend::ModelInfo &info,
+                                        const ParameterStore &store,
+                                        const std::string &torchMap);
 
 } // namespace rnnc::driver
 
-#endif // RNNC_TOOLS_RNNC_TORCHIMPORT_H
+#endif // RNNC_TOOLS_RNNC_TORCHSTATEDICT_H
