@@ -140,6 +140,8 @@ public:
   const LowerOptions &options;
   ir::Diagnostics &diags;
   std::set<std::string> reported;
+  /// Stand-in sizes handed out so far (LowerOptions::standInSizes).
+  unsigned standIns = 0;
 
   // Per-model state.
   ir::Builder *b = nullptr;

@@ -479,6 +479,15 @@ std::unique_ptr<ir::Function> Lowerer::lowerModel(const ModelDecl &model,
     } else if (sp.defaultValue) {
       value = *sp.defaultValue;
       how = "the default";
+    } else if (options.standInSizes) {
+      static const int64_t kStandIns[] = {97, 89, 83, 79, 73, 71, 67, 61,
+                                          59, 53, 47, 43, 41, 37, 31, 29};
+      value = kStandIns[standIns++ % std::size(kStandIns)];
+      how = "a stand-in (the size has no value)";
+      diags.note(sp.loc, "size '" + sp.name + "' of model '" + model.name +
+                             "' has no value (the data or --set " + sp.name +
+                             "=<n> binds it); checked with " + sp.name + " = " +
+                             std::to_string(value));
     } else {
       fail(sp.loc, "size '" + sp.name + "' of model '" + model.name +
                        "' has no value; bind it with --set " + sp.name +

@@ -38,6 +38,10 @@ struct LowerOptions {
   /// in ck.safetensors", "bound from the data in corpus.txt"): messages
   /// about the size say so instead of blaming the command line.
   std::map<std::string, std::string> sizeOrigins;
+  /// `rnnc check`: a size with no value (one the data binds) gets a
+  /// stand-in (97, 89, 83, ...: distinct primes, unlikely to equal another
+  /// size by chance) and a note, so the rest of the model is still checked.
+  bool standInSizes = false;
   /// Lower for training: each dropout site becomes `x * mask` with the mask a
   /// function argument (role "dropout_mask", ModelInfo.h). Off, dropout is
   /// the identity and adds no argument, so inference never sees masks.

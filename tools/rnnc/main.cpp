@@ -17,7 +17,9 @@ const std::vector<Command> &allCommands() {
       {"check", "check a model file and print its diagnostics",
        "usage: rnnc check MODEL.rnn [--set NAME=N]...\n\n"
        "Parses, checks and lowers the model; prints errors and warnings.\n"
-       "Exit status: 0 no errors, 1 errors in the model, 2 bad usage.\n\n"
+       "A size with no value (one the data binds) is checked with a\n"
+       "stand-in, with a note. Exit status: 0 no errors, 1 errors in the\n"
+       "model, 2 bad usage.\n\n"
        "  --set NAME=N   bind the model's size NAME (e.g. --set V=65)\n",
        runCheck},
       {"ir", "print a model's syntax tree or IR",
