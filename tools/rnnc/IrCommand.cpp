@@ -69,7 +69,9 @@ int runIr(const std::vector<std::string> &args) {
     return emitMachineLevel(opts, emit);
   // Code-generation flags would be ignored here; a user who gave one
   // expected an effect.
-  for (const char *flag : {"target", "cpu", "features", "O"})
+  // (--no-optimize too: these levels show the IR as lowered unless
+  // --optimize or --after asks for the passes.)
+  for (const char *flag : {"target", "cpu", "features", "O", "no-optimize"})
     if (opts.extra.count(flag)) {
       std::cerr << "rnnc ir: error: " << dashed(flag)
                 << " applies to --emit=llvm and --emit=asm, not --emit=" << emit

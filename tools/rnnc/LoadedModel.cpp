@@ -162,6 +162,11 @@ declaredData(const ModelOptions &opts, const std::string &modelName) {
 
 bool fillParameters(LoadedModel &model, const std::string &weightsPath,
                     uint64_t seed, const std::string &torchMap) {
+  if (weightsPath.empty() && !torchMap.empty()) {
+    std::cerr << "rnnc: error: --torch-map needs --weights (a PyTorch "
+                 "state_dict to map)\n";
+    return false;
+  }
   if (weightsPath.empty()) {
     Status s = model.params.initialize(seed);
     if (!s) {
@@ -184,7 +189,7 @@ bool fillParameters(LoadedModel &model, const std::string &weightsPath,
     if (!isCheckpointExtra(name))
       params.emplace(name, std::move(t));
   // A PyTorch state_dict: its modules' tensors under the model's names.
-  if (!torchMap.empty() || hasTorchNames(params)) {
+  if (!torchMap.empty() || hasTorchNames(params, model.params)) {
     auto torch = importTorchWeights(model.info, model.params, params, torchMap,
                                     weightsPath);
     if (!torch) {

@@ -52,7 +52,8 @@ std::optional<TorchLayer> parseRecurrentKey(const std::string &key) {
     rest.resize(rest.size() - 8);
   }
   if (rest.empty() || rest.size() > 6 ||
-      !std::all_of(rest.begin(), rest.end(), ::isdigit))
+      !std::all_of(rest.begin(), rest.end(),
+                   [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
   l.layer = std::stoi(rest);
   return l;
@@ -80,9 +81,9 @@ std::string shapeStr(const std::vector<int64_t> &shape) {
 
 } // namespace
 
-bool hasTorchNames(const TensorMap &file) {
+bool hasTorchNames(const TensorMap &file, const ParameterStore &store) {
   for (const auto &[name, t] : file)
-    if (parseRecurrentKey(name))
+    if (store.indexOf(name) < 0 && parseRecurrentKey(name))
       return true;
   return false;
 }
@@ -99,10 +100,18 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
   // The file's modules. A map keeps them in name order, and l0 before l1.
   std::map<std::tuple<std::string, int, bool>, TorchRecurrent> recurrent;
   std::set<std::string> recurrentKeys;
+  // A tensor under a parameter's own name is that parameter (a user cell's
+  // may be called weight_ih_l0 or weight), never a PyTorch module's.
+  auto isParam = [&](const std::string &name) {
+    return store.indexOf(name) >= 0;
+  };
   for (const auto &[name, t] : file) {
-    auto l = parseRecurrentKey(name);
+    auto l = isParam(name) ? std::nullopt : parseRecurrentKey(name);
     if (!l)
       continue;
+    if (file.count(l->key("weight_hr")))
+      return fail("'" + l->key("weight_hr") +
+                  "': an LSTM with proj_size is not supported");
     auto hh = file.find(l->key("weight_hh"));
     if (hh == file.end())
       return fail("'" + name + "' has no '" + l->key("weight_hh") + "'");
@@ -119,7 +128,7 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
   }
   std::map<std::string, TorchDense> dense;
   for (const auto &[name, t] : file) {
-    if (recurrentKeys.count(name))
+    if (recurrentKeys.count(name) || isParam(name))
       continue;
     std::string prefix;
     if (name == "weight")
@@ -207,6 +216,8 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
                     ", I = " + std::to_string(match->input) +
                     (match->at.reverse ? ", reverse" : "") + ") does not fit " +
                     l.kind + " layer '" + to + "'");
+      if (match->used)
+        return fail("--torch-map " + item + ": '" + from + "' is mapped twice");
       match->used = true;
       recurrentFor[to] = match;
     } else {
@@ -224,24 +235,62 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
                     d->second.weight->typeString() + " does not fit " + l.kind +
                     " layer '" + to + "' (weight " +
                     shapeStr(*paramShape(to + ".weight")) + ")");
+      if (d->second.used)
+        return fail("--torch-map " + item + ": '" + from + "' is mapped twice");
       d->second.used = true;
       denseFor[to] = &d->second;
     }
   }
 
-  // Then the rules, in the model's order.
+  // Then the rules, in the model's order. A layer whose parameters are all
+  // in the file under their own names keeps them.
+  auto hasOwnNames = [&](const frontend::LayerInfo &l) {
+    bool own = true;
+    for (const ParamSpec &p : store.paramSpecs())
+      if (p.name.rfind(l.name + ".", 0) == 0)
+        own &= file.count(p.name) > 0;
+    return own;
+  };
   std::vector<std::string> ambiguous;
+  std::set<std::string> undecided;
+  const TorchRecurrent *last = nullptr;
   for (const frontend::LayerInfo &l : info.layers) {
     if (!layerByName.count(l.name) || recurrentFor.count(l.name) ||
-        denseFor.count(l.name))
+        denseFor.count(l.name) || hasOwnNames(l))
       continue;
     if (gatesOf(l.kind)) {
+      // Layers of one module stack in order (l0 feeds l1), but the names of
+      // two modules say nothing about which feeds which: the next layer of
+      // the module just used, else candidates of a single module, else ask.
+      std::vector<TorchRecurrent *> candidates;
       for (auto &[k, r] : recurrent)
-        if (!r.used && fits(l, r)) {
-          r.used = true;
-          recurrentFor[l.name] = &r;
-          break;
-        }
+        if (!r.used && fits(l, r))
+          candidates.push_back(&r);
+      TorchRecurrent *pick = nullptr;
+      for (TorchRecurrent *r : candidates)
+        if (last && r->at.prefix == last->at.prefix &&
+            r->at.layer == last->at.layer + 1 && !pick)
+          pick = r;
+      bool oneModule = true;
+      for (TorchRecurrent *r : candidates)
+        oneModule &= r->at.prefix == candidates[0]->at.prefix;
+      if (!pick && !candidates.empty() && oneModule)
+        pick = candidates[0];
+      if (pick) {
+        pick->used = true;
+        recurrentFor[l.name] = pick;
+        last = pick;
+      } else if (!candidates.empty()) {
+        std::string names;
+        for (TorchRecurrent *r : candidates)
+          names += (names.empty() ? "" : ", ") + r->str();
+        ambiguous.push_back(
+            "layer '" + l.name + "' could be any of " + names +
+            " (the same sizes, in different modules); say which with "
+            "--torch-map, as in " +
+            candidates[0]->str() + "=" + l.name);
+        undecided.insert(l.name);
+      }
       continue;
     }
     auto same = dense.find(l.name);
@@ -263,8 +312,10 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
       for (TorchDense *d : candidates)
         names += (names.empty() ? "" : ", ") + d->str();
       ambiguous.push_back("layer '" + l.name + "' could be any of " + names +
-                          " (the same shape); say which with --torch-map " +
+                          " (the same shape); say which with --torch-map, "
+                          "as in " +
                           candidates[0]->prefix + "=" + l.name);
+      undecided.insert(l.name);
     }
   }
   // A layer no rule matched must be in the file under its own names;
@@ -281,13 +332,7 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
   std::vector<std::string> unmatched;
   for (const frontend::LayerInfo &l : info.layers) {
     if (!layerByName.count(l.name) || recurrentFor.count(l.name) ||
-        denseFor.count(l.name))
-      continue;
-    bool ownNames = true;
-    for (const ParamSpec &p : store.paramSpecs())
-      if (p.name.rfind(l.name + ".", 0) == 0)
-        ownNames &= file.count(p.name) > 0;
-    if (ownNames)
+        denseFor.count(l.name) || undecided.count(l.name) || hasOwnNames(l))
       continue;
     std::string what;
     if (gatesOf(l.kind)) {

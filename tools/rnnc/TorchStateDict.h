@@ -8,11 +8,14 @@
 // gate. importTorchWeights maps one onto the other so `--weights` takes such
 // a file as it is:
 //
+//   - a layer whose parameters the file holds under rnnc names keeps them;
 //   - each recurrent layer of the model (the prelude's lstm, gru or rnn, in
-//     the order the model applies them) takes the first unused PyTorch layer
-//     (modules in name order, then l0, l1, ...) of the same cell, sizes and
-//     direction (`_reverse` for reverse=true); runtime/TorchNames.h converts
-//     its tensors;
+//     the order the model applies them) takes an unused PyTorch layer of the
+//     same cell, sizes and direction (`_reverse` for reverse=true): the next
+//     layer of the module the previous one came from, else the lowest l<k>
+//     of a single module; fitting layers of several modules are ambiguous
+//     (names do not say which feeds which). runtime/TorchNames.h converts
+//     the tensors;
 //   - each embed, linear or layernorm takes the PyTorch module of its own
 //     name, else the one module whose weight has its shape (nn.Embedding
 //     and nn.Linear store weights as rnnc does: [V, E], [out, in]); a linear
@@ -44,8 +47,9 @@
 namespace rnnc::driver {
 
 /// Whether `file` names tensors as a PyTorch recurrent module does
-/// (`<prefix>weight_ih_l<k>[_reverse]`).
-bool hasTorchNames(const TensorMap &file);
+/// (`<prefix>weight_ih_l<k>[_reverse]`) where they are not parameters in
+/// `store` (a user cell may name one weight_ih_l0).
+bool hasTorchNames(const TensorMap &file, const ParameterStore &store);
 
 struct TorchMapping {
   /// Under the model's names, plus every tensor no rule consumed.

@@ -321,6 +321,11 @@ int train(const std::vector<std::string> &args) {
   // Evaluation runs on the inference layout; a second task view is not
   // needed because evaluate() takes the layout it fills.
 
+  if (resumed && opts.extra.count("torch-map")) {
+    fail("--torch-map applies to --weights, not --resume (a checkpoint "
+         "holds rnnc's names)");
+    return kExitUsage;
+  }
   if (!fillParameters(
           *model, resumed ? "" : plan.weights, static_cast<uint64_t>(plan.seed),
           opts.extra.count("torch-map") ? opts.extra["torch-map"] : ""))
