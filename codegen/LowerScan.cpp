@@ -345,13 +345,15 @@ llvm::Error FunctionLowering::lowerScan(const ir::Operation &op) {
     };
     if (!lengths) {
       for (unsigned o = 0; o < numOut; ++o)
-        copy(outSrc(o).dtype, rowOut[o], outSrc(o).data,
-             product(outSrc(o).dims));
+        if (outSrc(o).data != rowOut[o]) // not written in place
+          copy(outSrc(o).dtype, rowOut[o], outSrc(o).data,
+               product(outSrc(o).dims));
     } else if (numOut > 0) {
       emitIf(allActive, [&] {
         for (unsigned o = 0; o < numOut; ++o)
-          copy(outSrc(o).dtype, rowOut[o], outSrc(o).data,
-               product(outSrc(o).dims));
+          if (outSrc(o).data != rowOut[o]) // not written in place
+            copy(outSrc(o).dtype, rowOut[o], outSrc(o).data,
+                 product(outSrc(o).dims));
       });
       emitIf(b.CreateNot(allActive), [&] {
         emitLoop(rows, "scan.out", [&](llvm::Value *r) {
