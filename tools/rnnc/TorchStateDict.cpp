@@ -79,6 +79,26 @@ std::string shapeStr(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
+/// The --torch-map text "fc=logits,lstm.l1=h2" as (torch, layer) pairs.
+Result<std::vector<std::pair<std::string, std::string>>>
+parseTorchMap(const std::string &text) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string item = text.substr(
+        pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? text.size() : comma + 1;
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      return makeError("--torch-map: '" + item +
+                       "' must be TORCH=LAYER, as in fc=logits or "
+                       "lstm.l1=h2");
+    pairs.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return pairs;
+}
+
 } // namespace
 
 bool hasTorchNames(const TensorMap &file, const ParameterStore &store) {
@@ -179,18 +199,11 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
     }
 
   // --torch-map first: TORCH=LAYER pairs, comma-separated.
-  size_t pos = 0;
-  while (pos < torchMap.size()) {
-    size_t comma = torchMap.find(',', pos);
-    std::string item = torchMap.substr(
-        pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? torchMap.size() : comma + 1;
-    size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-      return makeError("--torch-map: '" + item +
-                       "' must be TORCH=LAYER, as in fc=logits or "
-                       "lstm.l1=h2");
-    std::string from = item.substr(0, eq), to = item.substr(eq + 1);
+  auto pairs = parseTorchMap(torchMap);
+  if (!pairs)
+    return makeError(pairs.error());
+  for (const auto &[from, to] : *pairs) {
+    std::string item = from + "=" + to;
     auto layer = layerByName.find(to);
     if (layer == layerByName.end())
       return makeError("--torch-map " + item + ": the model has no layer '" +
@@ -408,25 +421,18 @@ Result<TorchMapping> exportTorchWeights(const frontend::ModelInfo &info,
 
   // Where each layer goes: --torch-map, else a module of its own name.
   std::map<std::string, std::string> target; // layer -> torch name
-  size_t pos = 0;
-  while (pos < torchMap.size()) {
-    size_t comma = torchMap.find(',', pos);
-    std::string item = torchMap.substr(
-        pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    pos = comma == std::string::npos ? torchMap.size() : comma + 1;
-    size_t eq = item.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
-      return makeError("--torch-map: '" + item +
-                       "' must be TORCH=LAYER, as in fc=logits or "
-                       "lstm.l1=h2");
-    std::string to = item.substr(eq + 1);
+  auto pairs = parseTorchMap(torchMap);
+  if (!pairs)
+    return makeError(pairs.error());
+  for (const auto &[from, to] : *pairs) {
+    std::string item = from + "=" + to;
     if (!layers.count(to))
       return makeError("--torch-map " + item + ": the model has no layer '" +
                        to + "' with PyTorch weights");
     if (target.count(to))
       return makeError("--torch-map " + item + ": layer '" + to +
                        "' is mapped twice");
-    target[to] = item.substr(0, eq);
+    target[to] = from;
   }
 
   TorchMapping out;
