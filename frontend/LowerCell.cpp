@@ -46,21 +46,26 @@ void Lowerer::noteSizeOrigins(const std::set<std::string> &names,
   }
 }
 
+void Lowerer::failSizeValue(const Location &loc, const std::string &text,
+                            int64_t value, const std::set<std::string> &names,
+                            Scope &scope, const Scope *failScope) {
+  size_t before = diags.errorCount();
+  fail(loc,
+       "size " + text + " = " + std::to_string(value) +
+           " is not a size between 1 and " + std::to_string(kMaxSize),
+       failScope);
+  if (diags.errorCount() != before)
+    noteSizeOrigins(names, scope);
+}
+
 std::optional<int64_t> Lowerer::evalDim(const DimExpr &d, Scope &scope) {
   auto v = evalDimTerm(d, scope);
   if (!v || d.kind == DimExpr::Kind::Int || d.kind == DimExpr::Kind::Name)
     return v; // leaves are checked where they are read
   if (*v < 1 || *v > kMaxSize) {
-    size_t before = diags.errorCount();
-    fail(d.loc,
-         "size " + dimExprToString(d) + " = " + std::to_string(*v) +
-             " is not a size between 1 and " + std::to_string(kMaxSize),
-         &scope);
-    if (diags.errorCount() != before) {
-      std::set<std::string> names;
-      dimNames(d, names);
-      noteSizeOrigins(names, scope);
-    }
+    std::set<std::string> names;
+    dimNames(d, names);
+    failSizeValue(d.loc, dimExprToString(d), *v, names, scope, &scope);
     return std::nullopt;
   }
   return v;

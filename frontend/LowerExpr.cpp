@@ -370,14 +370,9 @@ std::optional<int64_t> Lowerer::evalSizeExpr(const Expr &e, Scope &scope) {
   if (!v || e.kind != Expr::Kind::Binary)
     return v; // leaves are checked where they are read
   if (*v < 1 || *v > kMaxSize) {
-    size_t before = diags.errorCount();
-    fail(e.loc, "size " + exprToString(e) + " = " + std::to_string(*v) +
-                    " is not a size between 1 and " + std::to_string(kMaxSize));
-    if (diags.errorCount() != before) {
-      std::set<std::string> names;
-      sizeNames(e, names);
-      noteSizeOrigins(names, scope);
-    }
+    std::set<std::string> names;
+    sizeNames(e, names);
+    failSizeValue(e.loc, exprToString(e), *v, names, scope, nullptr);
     return std::nullopt;
   }
   return v;

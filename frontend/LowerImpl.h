@@ -106,6 +106,11 @@ public:
   /// After a size expression's error in a model: where each size it names
   /// got its value ("V = 30 was bound from the data in corpus.txt").
   void noteSizeOrigins(const std::set<std::string> &names, Scope &scope);
+  /// The error for a size expression (`text`, naming `names`) whose value
+  /// is no size, then noteSizeOrigins. `failScope` as in fail().
+  void failSizeValue(const Location &loc, const std::string &text,
+                     int64_t value, const std::set<std::string> &names,
+                     Scope &scope, const Scope *failScope);
 
   // --- LowerExpr.cpp ---------------------------------------------------------
   Val lowerExpr(const Expr &e, Scope &scope, const std::string &layer = {});

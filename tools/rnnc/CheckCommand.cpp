@@ -1,5 +1,6 @@
 //===- tools/rnnc/CheckCommand.cpp - `rnnc check`: diagnostics only -------===//
 #include "tools/rnnc/Command.h"
+#include "tools/rnnc/LoadedModel.h"
 
 #include "frontend/Frontend.h"
 #include "ir/Verifier.h"
@@ -16,9 +17,7 @@ int runCheck(const std::vector<std::string> &args) {
   if (!readFile(opts.file, text))
     return kExitModelError;
   ir::Diagnostics diags;
-  frontend::LowerOptions lower;
-  lower.sizes = opts.sizes;
-  lower.sizeOrigins = opts.sizeOrigins;
+  frontend::LowerOptions lower = lowerOptions(opts);
   // A size the data binds (charlm's V) is no reason to refuse the model:
   // check it with a stand-in and say so.
   lower.standInSizes = true;

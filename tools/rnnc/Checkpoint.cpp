@@ -89,6 +89,22 @@ void CheckpointInfo::adopt(ModelOptions &opts, const std::string &path) const {
     opts.modelNamedBy = path;
 }
 
+Status adoptCheckpoint(ModelOptions &opts,
+                       const std::map<std::string, std::string> &metadata,
+                       const std::string &path) {
+  auto get = [&](const char *key) {
+    auto it = metadata.find(key);
+    return it == metadata.end() ? std::string() : it->second;
+  };
+  // The vocabulary is not parsed: its format is the task's (checkResume).
+  auto sizes = parseSizes(get(kMetaSizes));
+  if (!sizes)
+    return makeError(path + ": " + sizes.error());
+  CheckpointInfo info{get(kMetaModel), std::move(*sizes), std::nullopt};
+  info.adopt(opts, path);
+  return Status::ok();
+}
+
 Result<int64_t> parseMetaCount(const std::string &path, const std::string &key,
                                const std::string &value) {
   int64_t v = 0;

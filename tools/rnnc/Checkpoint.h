@@ -84,6 +84,12 @@ checkpointInfo(const std::map<std::string, std::string> &metadata,
 void adoptCheckpointSizes(ModelOptions &opts,
                           const std::map<std::string, int64_t> &sizes,
                           const std::string &path);
+/// The same from the checkpoint's `metadata` (rnnc.sizes, an error naming
+/// `path` when malformed), and when it names its model, has `opts` say so
+/// (LoadedModel's "has no model named" then blames the checkpoint).
+Status adoptCheckpoint(ModelOptions &opts,
+                       const std::map<std::string, std::string> &metadata,
+                       const std::string &path);
 
 /// A whole number >= 0 stored under `key` in the metadata of the checkpoint
 /// at `path`; anything else is an error naming the file and the key.

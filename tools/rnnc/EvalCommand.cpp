@@ -57,12 +57,8 @@ int runEval(const std::vector<std::string> &args) {
   if (!same)
     return fail(weights + ": " + same.error());
   // Only the sizes and the model name: the task checked the rest.
-  auto sizes = parseSizes(ck->meta(kMetaSizes));
-  if (!sizes)
-    return fail(weights + ": " + sizes.error());
-  adoptCheckpointSizes(opts, *sizes, weights);
-  if (!ck->meta(kMetaModel).empty())
-    opts.modelNamedBy = weights;
+  if (Status s = adoptCheckpoint(opts, ck->metadata, weights); !s)
+    return fail(s.error());
   Status bound = bindDataSizes(**task, opts, x["data"]);
   if (!bound)
     return fail(bound.error(), kExitUsage);

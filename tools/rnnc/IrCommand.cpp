@@ -92,9 +92,7 @@ int runIr(const std::vector<std::string> &args) {
     frontend::dumpProgram(program, std::cout);
     return kExitOk;
   }
-  frontend::LowerOptions lower;
-  lower.sizes = opts.sizes;
-  lower.sizeOrigins = opts.sizeOrigins;
+  frontend::LowerOptions lower = lowerOptions(opts);
   // --training: the training lowering (dropout masks as arguments).
   lower.training = opts.extra.count("training") != 0;
   auto lowered = frontend::compileSource(opts.file, std::move(text), lower,

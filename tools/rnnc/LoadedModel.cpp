@@ -27,6 +27,13 @@ static InitSpec toRuntimeInit(const frontend::InitSpec &s) {
   return r;
 }
 
+frontend::LowerOptions lowerOptions(const ModelOptions &opts) {
+  frontend::LowerOptions lower;
+  lower.sizes = opts.sizes;
+  lower.sizeOrigins = opts.sizeOrigins;
+  return lower;
+}
+
 std::optional<size_t> pickModel(const std::vector<frontend::ModelInfo> &models,
                                 const std::string &modelName,
                                 const std::string &file,
@@ -53,9 +60,7 @@ std::optional<LoadedModel> loadModel(const ModelOptions &opts,
   if (!readFile(opts.file, text))
     return std::nullopt;
   ir::Diagnostics diags;
-  frontend::LowerOptions lower;
-  lower.sizes = opts.sizes;
-  lower.sizeOrigins = opts.sizeOrigins;
+  frontend::LowerOptions lower = lowerOptions(opts);
   lower.training = training;
   auto lowered =
       frontend::compileSource(opts.file, std::move(text), lower, diags);

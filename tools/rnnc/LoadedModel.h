@@ -12,6 +12,7 @@
 #define RNNC_TOOLS_RNNC_LOADEDMODEL_H
 
 #include "codegen/CompiledFunction.h"
+#include "frontend/Lowering.h"
 #include "frontend/ModelInfo.h"
 #include "ir/Function.h"
 #include "passes/Autodiff.h"
@@ -36,6 +37,10 @@ struct LoadedModel {
   /// Indices into fn's arguments of the parameters, in store order.
   std::vector<unsigned> paramArgs;
 };
+
+/// The frontend's options for `opts`: its size bindings and where each came
+/// from.
+frontend::LowerOptions lowerOptions(const ModelOptions &opts);
 
 /// The index in `models` of the one named `modelName` (empty: the last, the
 /// one using the others); nothing, with an error naming `file`, when there

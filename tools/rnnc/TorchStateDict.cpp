@@ -264,7 +264,7 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
         own &= file.count(p.name) > 0;
     return own;
   };
-  std::vector<std::string> ambiguous;
+  std::vector<std::string> problems; // ambiguous, then unmatched, layers
   std::set<std::string> undecided;
   const TorchRecurrent *last = nullptr;
   for (const frontend::LayerInfo &l : info.layers) {
@@ -297,7 +297,7 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
         std::string names;
         for (TorchRecurrent *r : candidates)
           names += (names.empty() ? "" : ", ") + r->str();
-        ambiguous.push_back(
+        problems.push_back(
             "layer '" + l.name + "' could be any of " + names +
             " (the same sizes, in different modules); say which with "
             "--torch-map, as in " +
@@ -324,10 +324,10 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
       std::string names;
       for (TorchDense *d : candidates)
         names += (names.empty() ? "" : ", ") + d->str();
-      ambiguous.push_back("layer '" + l.name + "' could be any of " + names +
-                          " (the same shape); say which with --torch-map, "
-                          "as in " +
-                          candidates[0]->prefix + "=" + l.name);
+      problems.push_back("layer '" + l.name + "' could be any of " + names +
+                         " (the same shape); say which with --torch-map, "
+                         "as in " +
+                         candidates[0]->prefix + "=" + l.name);
       undecided.insert(l.name);
     }
   }
@@ -364,11 +364,10 @@ Result<TorchMapping> importTorchWeights(const frontend::ModelInfo &info,
   if (!unmatched.empty())
     unmatched.push_back("the file has " + modules +
                         " (other sizes? bind the model's with --set)");
-  for (const std::string &u : unmatched)
-    ambiguous.push_back(u);
-  if (!ambiguous.empty()) {
+  problems.insert(problems.end(), unmatched.begin(), unmatched.end());
+  if (!problems.empty()) {
     std::string msg;
-    for (const std::string &a : ambiguous)
+    for (const std::string &a : problems)
       msg += (msg.empty() ? "" : "\n") + path + ": " + a;
     return makeError(msg);
   }

@@ -256,14 +256,11 @@ int train(const std::vector<std::string> &args) {
       return kExitModelError;
     }
     // Only the sizes and the model name: checkResume did the rest.
-    auto sizes = parseSizes(ck->meta(kMetaSizes));
-    if (!sizes) {
-      fail(opts.extra["resume"] + ": " + sizes.error());
+    if (Status s = adoptCheckpoint(opts, ck->metadata, opts.extra["resume"]);
+        !s) {
+      fail(s.error());
       return kExitModelError;
     }
-    adoptCheckpointSizes(opts, *sizes, opts.extra["resume"]);
-    if (!ck->meta(kMetaModel).empty())
-      opts.modelNamedBy = opts.extra["resume"];
     resumed = std::move(*ck);
   }
   Status bound = bindDataSizes(**task, opts, opts.extra["data"]);

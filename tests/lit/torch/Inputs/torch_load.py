@@ -5,27 +5,19 @@ runs it on tokens and saves the output, for torch-reference.test.
 
   torch_load.py lm|bigru STATE.safetensors X.npy LENGTHS.npy OUT.npy
 """
-import json
-import struct
+import os
 import sys
 
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_layout import read  # noqa: E402 (the pure-Python reader)
+
 
 def load(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    body = data[8 + n:]
-    out = {}
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        assert e["dtype"] == "F32", name
-        a, b = e["data_offsets"]
-        out[name] = torch.from_numpy(np.frombuffer(body[a:b], dtype="<f4").copy().reshape(e["shape"]))
-    return out
+    return {name: torch.tensor(values, dtype=torch.float32).reshape(shape)
+            for name, (shape, values) in read(path).items()}
 
 
 class Twin(torch.nn.Module):

@@ -9,26 +9,18 @@ the safetensors package is not assumed) and its outputs on random tokens as
            + nn.Linear(10, 4), rows of different lengths (packed sequences)
     rnn:   nn.Embedding(11, 4) + nn.RNN(4, 6, bias=False) + nn.Linear(6, 3)
 """
-import json
 import os
-import struct
 import sys
 
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from torch_layout import write  # noqa: E402 (the pure-Python writer)
+
 
 def save(path, state):
-    header, blobs, off = {}, [], 0
-    for name, t in state.items():
-        blob = t.detach().contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [off, off + len(blob)]}
-        off += len(blob)
-        blobs.append(blob)
-    h = json.dumps(header).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
+    write(path, {name: (list(t.shape), t.detach().flatten().tolist()) for name, t in state.items()})
 
 
 def main(kind, out):
