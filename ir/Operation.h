@@ -48,10 +48,6 @@ public:
   std::vector<Value *> results() const;
   /// Adds a result (used by the parser and by passes that widen a scan).
   Value *addResult(TensorType type, std::string name = {});
-  /// Inserts a result at position i; later results shift up (used by passes
-  /// that give a scan another per-step output, which come before its final
-  /// carries).
-  Value *insertResult(unsigned i, TensorType type, std::string name = {});
   /// Removes result i, which must have no uses; later results shift down
   /// (used by passes that narrow a scan, e.g. DCE dropping unused outputs).
   void eraseResult(unsigned i);

@@ -94,16 +94,6 @@ Value *Operation::addResult(TensorType type, std::string name) {
   return v;
 }
 
-Value *Operation::insertResult(unsigned i, TensorType type, std::string name) {
-  assert(i <= res.size() && "inserting past the end");
-  auto it = res.insert(res.begin() + i, std::make_unique<Value>(
-                                            std::move(type), std::move(name)));
-  (*it)->defOp = this;
-  for (unsigned k = i; k < res.size(); ++k)
-    res[k]->index = k;
-  return res[i].get();
-}
-
 void Operation::eraseResult(unsigned i) {
   assert(i < res.size() && !res[i]->hasUses() && "erasing a used result");
   res.erase(res.begin() + i);

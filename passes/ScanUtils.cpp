@@ -62,25 +62,6 @@ Value *addScanSequence(Operation &scan, Value *outer) {
   return arg;
 }
 
-// Results are the per-step outputs, then the final carries; the yield's
-// operands are the next carries, then the outputs.
-Value *addScanOutput(Operation &scan, Value *step) {
-  Operation *yield = scan.region(0)->terminator();
-  std::vector<Value *> operands = yield->operands();
-  operands.push_back(step);
-  yield->setOperands(operands);
-  unsigned numOutputs = scan.numResults() - scanLayout(scan).numCarry;
-  return scan.insertResult(numOutputs, overTime(scan, step->type()));
-}
-
-void removeLastScanOutput(Operation &scan) {
-  Operation *yield = scan.region(0)->terminator();
-  std::vector<Value *> operands = yield->operands();
-  operands.pop_back();
-  yield->setOperands(operands);
-  scan.eraseResult(scan.numResults() - scanLayout(scan).numCarry - 1);
-}
-
 Value *addScanCapture(Operation &scan, Value *outer) {
   ScanLayout l = scanLayout(scan);
   std::vector<Value *> operands = scan.operands();

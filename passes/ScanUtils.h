@@ -38,12 +38,6 @@ ir::Value *addScanSequence(ir::Operation &scan, ir::Value *outer);
 /// capture and returns its new body argument.
 ir::Value *addScanCapture(ir::Operation &scan, ir::Value *outer);
 
-/// Makes `step` (a value of the scan's body) a new per-step output, after
-/// the others, and returns the scan's result stacking it over time
-/// ([T, ...]). removeLastScanOutput undoes it while that result is unused.
-ir::Value *addScanOutput(ir::Operation &scan, ir::Value *step);
-void removeLastScanOutput(ir::Operation &scan);
-
 /// `t` with the scan's step count (dim 0 of its first sequence) in front:
 /// the type of a per-step value lifted over all steps.
 ir::TensorType overTime(const ir::Operation &scan, const ir::TensorType &t);

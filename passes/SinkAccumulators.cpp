@@ -32,14 +32,6 @@
 // row on its own, so codegen can split the scan by rows (codegen/
 // ScanRows.cpp).
 //
-// Sums whose values depend on a carry the scan does not stack (a custom
-// cell's gain and peephole gradients) cannot be recomputed. When such sums
-// are the scan's only carries without the batch in front, they are
-// stacked: the summed value becomes a new per-step output and the sum runs
-// over it after the scan as above. That costs a [T, B, ...] write per
-// value and buys the row split, so it is not done when another carry would
-// keep the scan whole anyway (stackingLeavesRows).
-//
 // Scans with lengths are left alone: their carries hold at padded steps,
 // which a sum over the stacked outputs would not know. (Autodiff's backward
 // scans carry masks as sequences instead, so they qualify.) The sum runs in
@@ -53,7 +45,6 @@
 #include "passes/ScanUtils.h"
 
 #include <algorithm>
-#include <optional>
 #include <unordered_map>
 
 namespace rnnc::passes {
@@ -158,120 +149,67 @@ std::vector<int64_t> sumAxes(const Operation &sum) {
   return axes;
 }
 
-/// A sum of body values over some of their axes: d = reduce_sum(x, axes),
-/// or the concatenation along d's axis `axis` of reduce_sum(x_i, axes)
-/// (autodiff's bias gradient of fused gates: one [H] sum per gate).
-/// `joined` is x, or the body's own concatenation of the x_i, in order,
-/// along the axis of x that becomes `axis` when the body has one: the
+/// When d is a sum of a body value over some of its axes, that value and
+/// those axes. That is d = reduce_sum(x, axes), or the concatenation along
+/// axis k of reduce_sum(x_i, axes) (autodiff's bias gradient of fused
+/// gates: one [H] sum per gate) when the body also concatenates the x_i
+/// themselves, in order, along the axis of x that becomes k: the
 /// concatenation of the sums is the sum of that concatenation.
-struct Summed {
-  std::vector<Value *> parts;
-  std::vector<int64_t> axes;
-  int64_t axis = 0;
-  Value *joined = nullptr;
-};
-
-std::optional<Summed> summed(Value *d) {
+std::pair<Value *, std::vector<int64_t>> summed(Value *d) {
   Operation *op = d->definingOp();
   if (!op)
-    return std::nullopt;
+    return {};
   if (op->kind() == OpKind::ReduceSum && !op->getBool("keepdims"))
-    return Summed{{op->operand(0)}, sumAxes(*op), 0, op->operand(0)};
+    return {op->operand(0), sumAxes(*op)};
   if (op->kind() != OpKind::Concat || op->numOperands() < 2)
-    return std::nullopt;
-  Summed s;
+    return {};
+  std::vector<Value *> parts;
+  std::vector<int64_t> axes;
   for (Value *x : op->operands()) {
     Operation *sum = x->definingOp();
     if (!sum || sum->kind() != OpKind::ReduceSum || sum->getBool("keepdims"))
-      return std::nullopt;
-    if (s.parts.empty())
-      s.axes = sumAxes(*sum);
-    else if (sumAxes(*sum) != s.axes)
-      return std::nullopt;
-    s.parts.push_back(sum->operand(0));
+      return {};
+    if (parts.empty())
+      axes = sumAxes(*sum);
+    else if (sumAxes(*sum) != axes)
+      return {};
+    parts.push_back(sum->operand(0));
   }
+  // Result axis k is the k-th axis of x that is not summed.
   int64_t rank = static_cast<int64_t>(d->type().rank());
   int64_t k = op->getInt("axis");
-  s.axis = k < 0 ? k + rank : k;
-  // Result axis k is the j-th axis of x, the k-th that is not summed.
+  k = k < 0 ? k + rank : k;
   int64_t j = -1;
   for (int64_t a = 0, kept = 0;
-       a < static_cast<int64_t>(s.parts[0]->type().rank()); ++a) {
-    if (std::binary_search(s.axes.begin(), s.axes.end(), a))
+       a < static_cast<int64_t>(parts[0]->type().rank()); ++a) {
+    if (std::binary_search(axes.begin(), axes.end(), a))
       continue;
-    if (kept++ == s.axis)
+    if (kept++ == k)
       j = a;
   }
   if (j < 0)
-    return std::nullopt;
-  for (const Use &use : s.parts[0]->uses()) {
+    return {};
+  for (const Use &use : parts[0]->uses()) {
     Operation *user = use.user;
     if (user->kind() != OpKind::Concat ||
         user->parentBlock() != op->parentBlock() ||
-        user->operands().size() != s.parts.size())
+        user->operands().size() != parts.size())
       continue;
     int64_t axis = user->getInt("axis");
     int64_t r = static_cast<int64_t>(user->result(0)->type().rank());
     if ((axis < 0 ? axis + r : axis) != j)
       continue;
     bool same = true;
-    for (size_t i = 0; i < s.parts.size(); ++i)
-      same = same && user->operand(static_cast<unsigned>(i)) == s.parts[i];
-    if (same) {
-      s.joined = user->result(0);
-      break;
-    }
+    for (size_t i = 0; i < parts.size(); ++i)
+      same = same && user->operand(static_cast<unsigned>(i)) == parts[i];
+    if (same)
+      return {user->result(0), axes};
   }
-  return s;
+  return {};
 }
 
-/// The next value of accumulator carry k when it is add(acc, d) (either
-/// order) with `acc` and the add used nowhere else; d, or null.
-Value *accumulated(Operation &scan, unsigned k) {
-  ScanLayout l = scanLayout(scan);
-  Block &body = *scan.region(0);
-  Value *acc = body.arg(l.carryBegin() + k);
-  Value *next = body.terminator()->operand(k);
-  Operation *add = next->definingOp();
-  if (!add || add->kind() != OpKind::Add || acc->uses().size() != 1 ||
-      next->uses().size() != 1 ||
-      (add->operand(0) != acc && add->operand(1) != acc) ||
-      add->result(0)->type() != acc->type())
-    return nullptr;
-  Value *d = add->operand(0) == acc ? add->operand(1) : add->operand(0);
-  return d == acc || !d->definingOp() ? nullptr : d;
-}
-
-/// Whether stacking the summed values (sinkOne's `stack`) would leave
-/// `scan` carrying only values with the batch, dim 1 of its first
-/// sequence, in front: what codegen needs to split it by rows
-/// (codegen/ScanRows.cpp). Every other carry must be a sum.
-bool stackingLeavesRows(Operation &scan) {
-  ScanLayout l = scanLayout(scan);
-  const TensorType &seq0 = scan.operand(0)->type();
-  if (l.numSeq < 1 || seq0.rank() < 2 || seq0.dim(1).isStatic())
-    return false;
-  Block &body = *scan.region(0);
-  bool anySum = false;
-  for (unsigned k = 0; k < l.numCarry; ++k) {
-    Value *acc = body.arg(l.carryBegin() + k);
-    // (A carry passed through unchanged, as a rewrite leaves it, goes away.)
-    if (body.terminator()->operand(k) == acc)
-      continue;
-    const TensorType &t = acc->type();
-    if (t.rank() >= 1 && !t.dim(0).isStatic() && t.dim(0).sym == seq0.dim(1).sym)
-      continue;
-    Value *d = accumulated(scan, k);
-    if (!d || !summed(d))
-      return false;
-    anySum = true;
-  }
-  return anySum;
-}
-
-/// One rewrite in `scan`, or false. With `stack`, a summed value that
-/// cannot be recomputed after the loop becomes a per-step output instead.
-bool sinkOne(Operation &scan, bool stack) {
+/// One rewrite in `scan`, or false.
+bool sinkOne(Operation &scan) {
   if (!scanIsWellFormed(scan))
     return false;
   ScanLayout l = scanLayout(scan);
@@ -280,61 +218,45 @@ bool sinkOne(Operation &scan, bool stack) {
   Block &body = *scan.region(0);
   Operation *yield = body.terminator();
   Block *parent = scan.parentBlock();
+  unsigned numOutputs = yield->numOperands() - l.numCarry;
   for (unsigned k = 0; k < l.numCarry; ++k) {
-    Value *d = accumulated(scan, k);
-    if (!d)
-      continue;
     Value *acc = body.arg(l.carryBegin() + k);
-    Operation *add = yield->operand(k)->definingOp();
-    Operation *mm = d->definingOp();
-    // (summed() finds nothing in a matmul.)
-    std::optional<Summed> s = summed(d);
-    if (mm->kind() != OpKind::MatMul && !s)
+    Value *next = yield->operand(k);
+    Operation *add = next->definingOp();
+    if (!add || add->kind() != OpKind::Add || acc->uses().size() != 1 ||
+        next->uses().size() != 1 ||
+        (add->operand(0) != acc && add->operand(1) != acc))
       continue;
-    // Build after the scan; on failure everything built is erased again,
-    // and the outputs added for it.
+    Value *d = add->operand(0) == acc ? add->operand(1) : add->operand(0);
+    Operation *mm = d->definingOp();
+    if (d == acc || !mm || add->result(0)->type() != acc->type())
+      continue;
+    // (summed() finds nothing in a matmul.)
+    auto [x, axes] = summed(d);
+    if (mm->kind() != OpKind::MatMul && !x)
+      continue;
+    // Build after the scan; on failure everything built is erased again.
     Builder b;
     auto after = std::next(parent->find(&scan));
     b.setInsertionPoint(parent, after);
     b.setLoc(add->loc());
-    unsigned added = 0;
     auto rollback = [&] {
       for (auto it = std::prev(after); &*it->get() != &scan;) {
         Operation *op = it->get();
         --it;
         parent->erase(op);
       }
-      for (; added > 0; --added)
-        removeLastScanOutput(scan);
     };
     Lifter lifter(scan, b);
     Value *sum = nullptr;
-    if (s) {
+    if (x) {
       // sum_t reduce_sum(x_t, axes) = reduce_sum(X, [0] + (axes + 1)).
+      Lifter::Lifted all = lifter.lift(x);
       std::vector<int64_t> overT{0};
-      for (int64_t a : s->axes)
+      for (int64_t a : axes)
         overT.push_back(a + 1);
-      auto sumOverTime = [&](Value *x) -> Value * {
-        Lifter::Lifted all = lifter.lift(x);
-        if (!all.outer || !all.overTime) {
-          if (!stack || !x->definingOp() || x->definingOp()->parentBlock() != &body)
-            return nullptr;
-          all = {addScanOutput(scan, x), true};
-          ++added;
-        }
-        return b.reduce(OpKind::ReduceSum, all.outer, overT, false);
-      };
-      if (s->joined) {
-        sum = sumOverTime(s->joined);
-      } else {
-        // Each part's sum on its own, concatenated as in the step.
-        std::vector<Value *> sums;
-        for (Value *x : s->parts)
-          if (Value *part = sumOverTime(x))
-            sums.push_back(part);
-        sum = sums.size() == s->parts.size() ? b.concat(sums, s->axis)
-                                              : nullptr;
-      }
+      if (all.outer && all.overTime)
+        sum = b.reduce(OpKind::ReduceSum, all.outer, overT, false);
     } else {
       Lifter::Lifted p = lifter.lift(mm->operand(0));
       Lifter::Lifted q = lifter.lift(mm->operand(1));
@@ -352,7 +274,6 @@ bool sinkOne(Operation &scan, bool stack) {
       rollback();
       continue;
     }
-    unsigned numOutputs = yield->numOperands() - l.numCarry;
     scan.result(numOutputs + k)->replaceAllUsesWith(final);
     yield->setOperand(k, acc);
     body.erase(add);
@@ -373,14 +294,8 @@ public:
   }
   Status runOnFunction(Function &fn) override {
     forEachScanInnermostFirst(fn.body(), [](Operation &scan) {
-      while (sinkOne(scan, false)) {
+      while (sinkOne(scan)) {
       }
-      // Sums that need their summed values stacked are worth it only when
-      // that lets the scan run split by rows.
-      if (scanIsWellFormed(scan) && !scanLayout(scan).hasLengths &&
-          stackingLeavesRows(scan))
-        while (sinkOne(scan, true)) {
-        }
     });
     return Status::ok();
   }
